@@ -1,0 +1,114 @@
+"""mcp_notebook: an MCP (Model Context Protocol) client that lives in a Jupyter kernel.
+
+In a notebook: ``%load_ext mcp_notebook``, then ``%mcp connect demo``, ``%mcp tools``,
+``%mcp call demo.query species=Adelie``. In Python: ``import mcp_notebook as mn``,
+``demo = mn.connect("demo")``, ``demo.call("query", species="Adelie").to_dataframe()``.
+
+Importing this package starts nothing: the event-loop thread starts with the first connection.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentsInvalid",
+    "CallTimeout",
+    "ConnectFailed",
+    "Hub",
+    "InvalidResult",
+    "McpNotebookError",
+    "NotConnected",
+    "PromptResult",
+    "ResourceResult",
+    "Server",
+    "ServerDied",
+    "ServerError",
+    "ToolFailed",
+    "ToolResult",
+    "TransportFailed",
+    "UsageProblem",
+    "__version__",
+    "aconnect",
+    "connect",
+    "disconnect",
+    "disconnect_all",
+    "get",
+    "load_ipython_extension",
+    "servers",
+    "unload_ipython_extension",
+]
+
+if TYPE_CHECKING:
+    from .api import Hub, Server, aconnect, connect, disconnect, disconnect_all, get, servers
+    from .errors import (
+        ArgumentsInvalid,
+        CallTimeout,
+        ConnectFailed,
+        InvalidResult,
+        McpNotebookError,
+        NotConnected,
+        ServerDied,
+        ServerError,
+        ToolFailed,
+        TransportFailed,
+        UsageProblem,
+    )
+    from .results import PromptResult, ResourceResult, ToolResult
+
+_LAZY = {
+    **dict.fromkeys(["Hub", "Server", "aconnect", "connect", "disconnect", "disconnect_all", "get", "servers"], "api"),
+    **dict.fromkeys(["PromptResult", "ResourceResult", "ToolResult"], "results"),
+    **dict.fromkeys(
+        [
+            "ArgumentsInvalid",
+            "CallTimeout",
+            "ConnectFailed",
+            "InvalidResult",
+            "McpNotebookError",
+            "NotConnected",
+            "ServerDied",
+            "ServerError",
+            "ToolFailed",
+            "TransportFailed",
+            "UsageProblem",
+        ],
+        "errors",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy attributes keep `import mcp_notebook` (and so `%load_ext`) cheap: the SDK, pydantic and
+    # pandas load when first used, not when the extension is loaded.
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext mcp_notebook``: register the ``%mcp`` magics."""
+    from .magics import MCPMagics
+
+    ipython.register_magics(MCPMagics(ipython))
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext mcp_notebook``: close every connection (bounded) and drop the magics."""
+    from .api import default_hub
+
+    default_hub().close_all()
+    magics = ipython.magics_manager.registry.pop("MCPMagics", None)
+    if magics is not None:
+        for kind in ("line", "cell"):
+            ipython.magics_manager.magics[kind].pop("mcp", None)

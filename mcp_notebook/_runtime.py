@@ -1,0 +1,284 @@
+"""The one sync→async bridge: a daemon thread that runs a private asyncio loop.
+
+Every MCP session lives on this loop (design.md §3). Blocking callers hand a coroutine over and
+wait on an ``Inbox``; while they wait, the coroutine may post small callables back to them
+(progress updates, prompts), which run in the caller's thread, so they land in the cell that made
+the call. A ``KeyboardInterrupt`` while waiting cancels the task on the loop (the SDK then tells
+the server) and waits a moment for that to finish before re-raising.
+
+Nothing here knows about MCP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+__all__ = ["Inbox", "Runtime", "WrongThread"]
+
+T = TypeVar("T")
+log = logging.getLogger("mcp_notebook")
+
+# How long an interrupted caller waits for its cancelled task to wind down (the SDK sends
+# notifications/cancelled on the way out); a second interrupt stops the wait at once.
+CANCEL_GRACE = 2.0
+
+
+class WrongThread(RuntimeError):
+    """A blocking call was made on the loop thread itself, where it could only deadlock."""
+
+
+class Inbox:
+    """Where a running task posts work for the thread that waits on it.
+
+    ``post`` may be called from any thread. A blocking caller runs the posted callables in
+    ``pump``; an asyncio caller gets them scheduled on its own loop.
+    """
+
+    __slots__ = ("_loop", "_queue")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._loop = loop
+        self._queue: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
+
+    @classmethod
+    def for_async_caller(cls) -> Inbox:
+        """An inbox that delivers to the asyncio loop running in the calling thread."""
+        return cls(asyncio.get_running_loop())
+
+    def post(self, fn: Callable[[], object]) -> None:
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is listening
+                self._loop.call_soon_threadsafe(_call_quietly, fn)
+        else:
+            self._queue.put(fn)
+
+    def _pump(self, job: _Job[Any], deadline: float | None) -> bool:
+        """Run posted callables until ``job`` is done; False if ``deadline`` passed first."""
+        get = self._queue.get
+        while True:
+            if deadline is None:
+                item = get()
+            else:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                try:
+                    item = get(timeout=remaining)
+                except queue.Empty:
+                    return False
+            if item is job.finished:
+                return True
+            _call_quietly(item)
+
+
+def _call_quietly(fn: Callable[[], object]) -> None:
+    # Posted work is display plumbing (a progress bar, a log line); its failure must not lose the
+    # call's result, so it is logged instead of raised.
+    try:
+        fn()
+    except Exception:
+        log.exception("mcp_notebook: a display update failed")
+
+
+class _Job(concurrent.futures.Future[T]):
+    """A future whose completion is also posted, as ``finished``, to the caller's inbox."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.task: asyncio.Task[T] | None = None
+        self.finished: Callable[[], object] = _noop
+
+
+def _noop() -> None:
+    return None
+
+
+class Runtime:
+    """A private event loop on a daemon thread, started on first use.
+
+    Build one per test if you like; the package shares a single default one
+    (``mcp_notebook.api.default_runtime``).
+    """
+
+    def __init__(self, name: str = "mcp-notebook-loop") -> None:
+        self._name = name
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The running loop, started on first access."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            return loop
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                self._start()
+            assert self._loop is not None
+            return self._loop
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _start(self) -> None:
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def main() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(ready.set)
+            try:
+                loop.run_forever()
+            finally:
+                _cancel_remaining(loop)
+                loop.close()
+
+        thread = threading.Thread(target=main, name=self._name, daemon=True)
+        thread.start()
+        ready.wait()
+        self._loop, self._thread = loop, thread
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop the loop (cancelling whatever still runs on it) and join the thread."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or thread is None:
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(loop.stop)
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def in_loop_thread(self) -> bool:
+        return self._thread is not None and threading.current_thread() is self._thread
+
+    # -- handing work over ----------------------------------------------------------------------
+
+    def submit(self, coro: Coroutine[Any, Any, T], inbox: Inbox | None = None) -> concurrent.futures.Future[T]:
+        """Start ``coro`` on the loop; return a future. Cancelling the future cancels the task."""
+        job: _Job[T] = _Job()
+        if inbox is not None:
+            job.finished = _Finished(inbox)
+        loop = self.loop
+        try:
+            loop.call_soon_threadsafe(self._begin, job, coro)
+        except RuntimeError:  # the loop closed under us (interpreter shutdown)
+            coro.close()
+            raise
+        return job
+
+    def _begin(self, job: _Job[T], coro: Coroutine[Any, Any, T]) -> None:
+        # The job stays PENDING until it settles, so ``job.cancel()`` works from any thread at
+        # any time; its done-callback forwards the cancellation to the task.
+        if job.cancelled():
+            coro.close()
+            _announce(job)
+            return
+        task = self.loop.create_task(coro)
+        job.task = task
+        task.add_done_callback(lambda t: _settle(job, t))
+        job.add_done_callback(lambda j: self._cancel_soon(task) if j.cancelled() else None)
+
+    def _cancel_soon(self, task: asyncio.Task[Any]) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(task.cancel)
+
+    def run(
+        self,
+        coro: Coroutine[Any, Any, T],
+        *,
+        inbox: Inbox | None = None,
+        timeout: float | None = None,
+    ) -> T:
+        """Run ``coro`` on the loop and block until it ends; interrupt-safe.
+
+        Callables the coroutine posts to ``inbox`` run here, in the caller's thread, while it
+        waits. ``timeout`` is a last-resort bound on the wait (the coroutine normally enforces
+        its own); when it passes, the task is cancelled and ``TimeoutError`` raised.
+        """
+        if self.in_loop_thread():
+            coro.close()
+            raise WrongThread(
+                "a blocking mcp_notebook call was made on its own event-loop thread; "
+                "use the awaitable variant (await server.acall(...)) inside callbacks"
+            )
+        inbox = inbox if inbox is not None and inbox._loop is None else Inbox()
+        job = self.submit(coro, inbox)
+        assert isinstance(job, _Job)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            finished = inbox._pump(job, deadline)
+        except KeyboardInterrupt:
+            self._abandon(job, inbox)
+            raise
+        if not finished:
+            self._abandon(job, inbox)
+            raise TimeoutError(f"no answer within {timeout:g} s")
+        result: T = job.result()
+        return result
+
+    def _abandon(self, job: _Job[Any], inbox: Inbox) -> None:
+        """Cancel ``job`` and give it a moment to finish its clean-up (a second ^C skips this)."""
+        job.cancel()
+        with contextlib.suppress(KeyboardInterrupt):
+            inbox._pump(job, time.monotonic() + CANCEL_GRACE)
+
+    async def arun(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro`` from any event loop (including this runtime's own)."""
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not None and running is self._loop:
+            return await coro
+        return await asyncio.wrap_future(self.submit(coro))
+
+
+class _Finished:
+    """The marker a job posts to its inbox when it completes (also its identity there)."""
+
+    __slots__ = ("inbox",)
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    def __call__(self) -> None:
+        return None
+
+
+def _announce(job: _Job[Any]) -> None:
+    if isinstance(job.finished, _Finished):
+        job.finished.inbox.post(job.finished)
+
+
+def _settle(job: _Job[T], task: asyncio.Task[T]) -> None:
+    if not job.done():
+        if task.cancelled():
+            job.cancel()
+        elif (exc := task.exception()) is not None:
+            job.set_exception(exc)
+        else:
+            job.set_result(task.result())
+    _announce(job)
+
+
+def _cancel_remaining(loop: asyncio.AbstractEventLoop) -> None:
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(asyncio.wait(tasks, timeout=1.0))

@@ -1,0 +1,594 @@
+"""The Python API — the one facade the magics and the widgets both call.
+
+``connect()`` returns a ``Server``: ``tools()``, ``call()``, ``read()``, ``prompt()``, ``log()``,
+``close()``, each blocking and interrupt-safe, each with an awaitable twin (``acall()``, …).
+A ``Hub`` holds the runtime loop, the named connections and the defaults; the module-level
+functions use one shared hub, created on first use (never at import).
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as _dt
+import decimal
+import math
+import os
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from pathlib import PurePath
+from types import TracebackType
+from typing import Any, TypeVar
+
+from . import config
+from ._progress import ProgressBar
+from ._runtime import Inbox, Runtime
+from .connection import Connection, State
+from .errors import NotConnected, UsageProblem
+from .listings import LogView, PromptList, ResourceList, ServerList, TemplateList, ToolList
+from .registry import Registry
+from .render import MUTED, esc
+from .results import PromptResult, ResourceResult, ToolResult, mimebundle
+
+__all__ = [
+    "Hub",
+    "Server",
+    "aconnect",
+    "connect",
+    "default_hub",
+    "disconnect",
+    "disconnect_all",
+    "get",
+    "servers",
+]
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 120.0
+EXIT_BUDGET = 2.0  # jupyter_client SIGKILLs a kernel 2.5 s after asking it to shut down
+
+
+class Hub:
+    """A kernel's MCP state: the loop thread, the named connections, and default settings.
+
+    ``timeout`` bounds each request (seconds, None for no bound); ``connect_timeout`` bounds
+    starting a server and the handshake; ``log_level`` is the server log level asked for.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime | None = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        connect_timeout: float = config.DEFAULT_CONNECT_TIMEOUT,
+        log_level: str | None = "info",
+        progress: bool = True,
+    ) -> None:
+        self.runtime = runtime or Runtime()
+        self.registry = Registry()
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.log_level = log_level
+        self.progress = progress
+        self._exit_hook_lock = threading.Lock()
+        self._exit_hook = False
+
+    def __repr__(self) -> str:
+        return f"<Hub {', '.join(self.registry.names()) or '(no connections)'}>"
+
+    # -- running coroutines for sync and async callers ---------------------------------------------
+
+    def run(self, make: Callable[[Inbox], Coroutine[Any, Any, T]]) -> T:
+        inbox = Inbox()
+        return self.runtime.run(make(inbox), inbox=inbox)
+
+    async def arun(self, make: Callable[[Inbox], Coroutine[Any, Any, T]]) -> T:
+        return await self.runtime.arun(make(Inbox.for_async_caller()))
+
+    # -- connections ----------------------------------------------------------------------------
+
+    def spec(
+        self,
+        name: str = config.DEMO_NAME,
+        target: Any = None,
+        *,
+        command: Sequence[str] | None = None,
+        url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        sse: bool = False,
+        server: Any = None,
+        timeout: float | None = None,
+    ) -> config.ServerSpec:
+        """Build the ``ServerSpec`` that ``connect`` would use (see ``connect`` for the rules)."""
+        connect_timeout = timeout if timeout is not None else self.connect_timeout
+        if target is not None:
+            if isinstance(target, str) and "://" in target:
+                url = url or target
+            elif isinstance(target, (list, tuple)):
+                command = command or list(target)
+            elif isinstance(target, str):
+                raise UsageProblem(
+                    f"{target!r} is neither a URL nor a command; pass command=[...] for a program, or an http(s):// URL"
+                )
+            else:
+                server = target
+        given = [x for x in (command, url, server) if x is not None]
+        if len(given) > 1:
+            raise UsageProblem("give one of command=, url= or server=, not several")
+        if server is not None:
+            return config.in_process_spec(name, server)
+        if url is not None:
+            return config.url_spec(name, url, headers=headers, sse=sse, connect_timeout=connect_timeout)
+        if command is not None:
+            return config.stdio_spec(name, command, env=env, cwd=cwd, connect_timeout=connect_timeout)
+        if name == config.DEMO_NAME:
+            return config.demo_spec(name, connect_timeout=connect_timeout)
+        raise UsageProblem(
+            f"say what {name!r} connects to: command=[...] for a local program, url='http://…' for a "
+            f"remote one (or use the name {config.DEMO_NAME!r} alone for the embedded demo server)"
+        )
+
+    def _options(self) -> dict[str, Any]:
+        return {"log_level": self.log_level}
+
+    def connect(self, name: str = config.DEMO_NAME, target: Any = None, **kwargs: Any) -> Server:
+        spec = self.spec(name, target, **kwargs)
+        self._install_exit_hook()
+        _warm_up()
+        conn = self.run(lambda inbox: self.registry.connect(spec, **self._options()))
+        return Server(self, conn)
+
+    async def aconnect(self, name: str = config.DEMO_NAME, target: Any = None, **kwargs: Any) -> Server:
+        spec = self.spec(name, target, **kwargs)
+        self._install_exit_hook()
+        _warm_up()
+        conn = await self.arun(lambda inbox: self.registry.connect(spec, **self._options()))
+        return Server(self, conn)
+
+    def get(self, name: str) -> Server:
+        return Server(self, self.registry.get(name))
+
+    def servers(self) -> ServerList:
+        return ServerList([_server_row(c) for c in self.registry.all()])
+
+    def disconnect(self, name: str) -> None:
+        self.run(lambda inbox: self.registry.disconnect(name))
+
+    def disconnect_all(self) -> int:
+        """Close every connection; returns how many there were."""
+        return len(self.run(lambda inbox: self.registry.disconnect_all()))
+
+    def all_tools(self) -> ToolList:
+        """Every tool of every ready connection, with a ``server`` column."""
+
+        async def gather(inbox: Inbox) -> ToolList:
+            tools, owners = [], []
+            for conn in self.registry.all():
+                if conn.state is State.READY:
+                    found = await conn.tools(timeout=self.timeout)
+                    tools += list(found.values())
+                    owners += [conn.name] * len(found)
+            return ToolList(tools, servers=owners)
+
+        return self.run(gather)
+
+    # -- shutdown -------------------------------------------------------------------------------
+
+    def _install_exit_hook(self) -> None:
+        with self._exit_hook_lock:
+            if not self._exit_hook:
+                atexit.register(self.close_all)
+                self._exit_hook = True
+
+    def close_all(self, budget: float = EXIT_BUDGET) -> None:
+        """Close every connection within ``budget`` seconds, then SIGKILL any server still alive.
+
+        Registered with ``atexit`` on first connect, so a kernel shutdown or restart leaves no
+        server processes behind.
+        """
+        with self._exit_hook_lock:
+            if self._exit_hook:
+                atexit.unregister(self.close_all)
+                self._exit_hook = False
+        conns = self.registry.all()
+        if not conns:
+            return
+        try:
+            if self.runtime.running:
+                self.runtime.run(self.registry.disconnect_all(grace=budget * 0.75), timeout=budget)
+        except BaseException:  # at exit, nothing may stop the kill below
+            pass
+        finally:
+            for conn in conns:
+                conn.kill()
+
+
+class Server:
+    """A connected MCP server. Every method blocks (interrupt-safe); ``a``-prefixed twins await.
+
+    The handle follows its name: after ``%mcp reconnect demo``, an old ``demo`` handle uses the
+    new connection.
+    """
+
+    def __init__(self, hub: Hub, conn: Connection) -> None:
+        self._hub = hub
+        self._conn = conn
+        self.name = conn.name
+
+    @property
+    def connection(self) -> Connection:
+        try:
+            current = self._hub.registry.get(self.name)
+        except NotConnected:
+            return self._conn  # closed: its state says so in every error
+        self._conn = current
+        return current
+
+    @property
+    def state(self) -> str:
+        return self.connection.state.value
+
+    @property
+    def protocol_version(self) -> str | None:
+        return self.connection.protocol_version
+
+    @property
+    def server_info(self) -> Any:
+        return self.connection.server_info
+
+    @property
+    def instructions(self) -> str | None:
+        return self.connection.instructions
+
+    def __repr__(self) -> str:
+        conn = self.connection
+        return f"<Server {self.name} {conn.state.value}: {conn.spec.describe()}>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+        row = _server_row(self.connection)
+        facts = " · ".join(str(row[k]) for k in ("state", "transport", "protocol", "server", "version") if row[k])
+        html = f'<div><b>{esc(self.name)}</b> <span style="{MUTED}">{esc(facts)}</span>'
+        if self.instructions:
+            html += f'<details><summary style="{MUTED}">instructions</summary>'
+            html += f'<pre style="white-space:pre-wrap">{esc(self.instructions[:5000])}</pre></details>'
+        html += "</div>"
+        return mimebundle({"text/plain": f"{self.name}: {facts}", "text/html": html}, include, exclude)
+
+    # -- context managers -------------------------------------------------------------------------
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Server:
+        return self
+
+    async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    # -- operations: each built once as a coroutine factory, run blocking or awaited ----------------
+
+    def _timeout(self, timeout: float | None) -> float | None:
+        return self._hub.timeout if timeout is None else timeout
+
+    def _tools(self, refresh: bool, timeout: float | None) -> Callable[[Inbox], Awaitable[ToolList]]:
+        async def go(inbox: Inbox) -> ToolList:
+            found = await self.connection.tools(refresh=refresh, timeout=self._timeout(timeout))
+            return ToolList(found.values(), server=self.name)
+
+        return go
+
+    def tools(self, refresh: bool = False, *, timeout: float | None = None) -> ToolList:
+        """The server's tools (cached; ``refresh=True`` asks again)."""
+        return self._hub.run(self._tools(refresh, timeout))  # type: ignore[arg-type]
+
+    async def atools(self, refresh: bool = False, *, timeout: float | None = None) -> ToolList:
+        return await self._hub.arun(self._tools(refresh, timeout))  # type: ignore[arg-type]
+
+    def tool_schema(self, tool: str) -> dict[str, Any]:
+        """The tool's ``inputSchema``."""
+        return dict(self._hub.run(lambda inbox: self.connection.tool(tool, self._hub.timeout)).input_schema)
+
+    def _call(
+        self,
+        tool: str,
+        arguments: Mapping[str, Any] | None,
+        kwargs: Mapping[str, Any],
+        timeout: float | None,
+        progress: bool | None,
+        validate: bool,
+    ) -> Callable[[Inbox], Coroutine[Any, Any, ToolResult]]:
+        args = jsonable({**(arguments or {}), **kwargs})
+        if not isinstance(tool, str) or not tool:
+            raise UsageProblem(f"tool must be a name (a non-empty string), not {tool!r}")
+        show = self._hub.progress if progress is None else progress
+
+        async def go(inbox: Inbox) -> ToolResult:
+            bar = ProgressBar(inbox, f"{self.name}.{tool}") if show else None
+            started = time.perf_counter()
+            try:
+                raw = await self.connection.call_tool(
+                    tool,
+                    args,
+                    timeout=self._timeout(timeout),
+                    progress=bar.report if bar else None,
+                    validate=validate,
+                )
+            finally:
+                if bar is not None:
+                    inbox.post(bar.close)
+            return ToolResult(raw, server=self.name, tool=tool, arguments=args, duration=time.perf_counter() - started)
+
+        return go
+
+    def call(
+        self,
+        tool: str,
+        arguments: Mapping[str, Any] | None = None,
+        /,
+        *,
+        timeout: float | None = None,
+        progress: bool | None = None,
+        validate: bool = True,
+        **kwargs: Any,
+    ) -> ToolResult:
+        """Call ``tool`` with ``arguments`` (a mapping) and/or keyword arguments.
+
+        Arguments are checked against the tool's input schema before sending (``validate=False``
+        skips that). A tool named ``timeout``/``progress``/``validate`` takes its arguments through
+        the mapping. A tool error is a result with ``is_error`` set, not an exception.
+        """
+        return self._hub.run(self._call(tool, arguments, kwargs, timeout, progress, validate))
+
+    async def acall(
+        self,
+        tool: str,
+        arguments: Mapping[str, Any] | None = None,
+        /,
+        *,
+        timeout: float | None = None,
+        progress: bool | None = None,
+        validate: bool = True,
+        **kwargs: Any,
+    ) -> ToolResult:
+        return await self._hub.arun(self._call(tool, arguments, kwargs, timeout, progress, validate))
+
+    def _listing(self, kind: str, timeout: float | None) -> Callable[[Inbox], Awaitable[Any]]:
+        async def go(inbox: Inbox) -> Any:
+            conn, limit = self.connection, self._timeout(timeout)
+            if kind == "resources":
+                return ResourceList(await conn.resources(limit), server=self.name)
+            if kind == "templates":
+                return TemplateList(await conn.templates(limit), server=self.name)
+            return PromptList((await conn.prompts(refresh=True, timeout=limit)).values(), server=self.name)
+
+        return go
+
+    def resources(self, *, timeout: float | None = None) -> ResourceList:
+        return self._hub.run(self._listing("resources", timeout))  # type: ignore[arg-type]
+
+    async def aresources(self, *, timeout: float | None = None) -> ResourceList:
+        return await self._hub.arun(self._listing("resources", timeout))  # type: ignore[arg-type]
+
+    def templates(self, *, timeout: float | None = None) -> TemplateList:
+        return self._hub.run(self._listing("templates", timeout))  # type: ignore[arg-type]
+
+    async def atemplates(self, *, timeout: float | None = None) -> TemplateList:
+        return await self._hub.arun(self._listing("templates", timeout))  # type: ignore[arg-type]
+
+    def prompts(self, *, timeout: float | None = None) -> PromptList:
+        return self._hub.run(self._listing("prompts", timeout))  # type: ignore[arg-type]
+
+    async def aprompts(self, *, timeout: float | None = None) -> PromptList:
+        return await self._hub.arun(self._listing("prompts", timeout))  # type: ignore[arg-type]
+
+    def _read(self, uri: str, timeout: float | None) -> Callable[[Inbox], Coroutine[Any, Any, ResourceResult]]:
+        if not isinstance(uri, str) or not uri:
+            raise UsageProblem(
+                f"a resource URI is a non-empty string, not {uri!r}; `%mcp resources {self.name}` lists them"
+            )
+
+        async def go(inbox: Inbox) -> ResourceResult:
+            started = time.perf_counter()
+            raw = await self.connection.read(uri, self._timeout(timeout))
+            return ResourceResult(raw, server=self.name, uri=uri, duration=time.perf_counter() - started)
+
+        return go
+
+    def read(self, uri: str, *, timeout: float | None = None) -> ResourceResult:
+        """Read the resource at ``uri``."""
+        return self._hub.run(self._read(uri, timeout))
+
+    async def aread(self, uri: str, *, timeout: float | None = None) -> ResourceResult:
+        return await self._hub.arun(self._read(uri, timeout))
+
+    def _prompt(
+        self, name: str, arguments: Mapping[str, Any] | None, kwargs: Mapping[str, Any], timeout: float | None
+    ) -> Callable[[Inbox], Coroutine[Any, Any, PromptResult]]:
+        # Prompt arguments are strings on the wire; numbers typed in a magic are sent as text.
+        args = {k: v if isinstance(v, str) else _to_text(v) for k, v in {**(arguments or {}), **kwargs}.items()}
+
+        async def go(inbox: Inbox) -> PromptResult:
+            raw = await self.connection.get_prompt(name, args, self._timeout(timeout))
+            return PromptResult(raw, server=self.name, prompt=name, arguments=args)
+
+        return go
+
+    def prompt(
+        self, name: str, arguments: Mapping[str, Any] | None = None, /, *, timeout: float | None = None, **kwargs: Any
+    ) -> PromptResult:
+        """Get the prompt ``name`` filled in with ``arguments``."""
+        return self._hub.run(self._prompt(name, arguments, kwargs, timeout))
+
+    async def aprompt(
+        self, name: str, arguments: Mapping[str, Any] | None = None, /, *, timeout: float | None = None, **kwargs: Any
+    ) -> PromptResult:
+        return await self._hub.arun(self._prompt(name, arguments, kwargs, timeout))
+
+    def log(self) -> LogView:
+        """The server's stderr, its log messages and this client's notes about it, oldest first."""
+        conn = self.connection
+        return LogView(conn.log.entries(), server=self.name, dropped=conn.log.dropped)
+
+    def close(self) -> None:
+        """Disconnect (stopping a stdio server). Safe to call twice."""
+        conn = self.connection
+        if conn.state is State.CLOSED:
+            return
+        self._hub.run(lambda inbox: self._close(conn))
+
+    async def aclose(self) -> None:
+        conn = self.connection
+        await self._hub.arun(lambda inbox: self._close(conn))
+
+    async def _close(self, conn: Connection) -> None:
+        registry = self._hub.registry
+        if self.name in registry.names() and registry.get(self.name) is conn:
+            await registry.disconnect(self.name)  # also forgets the name
+        else:
+            await conn.close()
+
+    def reconnect(self) -> Server:
+        """Start over with the same server: a new process or session, the same name."""
+        self._conn = self._hub.run(lambda inbox: self._hub.registry.reconnect(self.name, **self._hub._options()))
+        return self
+
+    async def areconnect(self) -> Server:
+        self._conn = await self._hub.arun(lambda inbox: self._hub.registry.reconnect(self.name, **self._hub._options()))
+        return self
+
+
+_warmed = threading.Event()
+
+
+def _warm_up() -> None:
+    """Import what the first call needs while the first server starts.
+
+    ``jsonschema`` (argument checking here, output checking in the SDK) can take well over a
+    second to import where ``rfc3987-syntax`` is installed, as Jupyter installs it; done in a
+    background thread during the connect, the user's first call does not pay for it.
+    """
+    if _warmed.is_set():
+        return
+    _warmed.set()
+
+    def work() -> None:
+        try:
+            import jsonschema  # noqa: F401
+        except Exception:  # pragma: no cover - it is a dependency; a failure shows up at first use
+            pass
+
+    threading.Thread(target=work, name="mcp-notebook-warm-up", daemon=True).start()
+
+
+def _server_row(conn: Connection) -> dict[str, Any]:
+    info = conn.server_info
+    return {
+        "name": conn.name,
+        "state": conn.state.value,
+        "transport": conn.spec.transport,
+        "protocol": conn.protocol_version or "",
+        "server": info.name if info else "",
+        "version": info.version if info else "",
+        "target": conn.spec.describe(),
+        "pid": conn.pid,
+        "death": conn.death or "",
+    }
+
+
+def _to_text(value: Any) -> str:
+    import json
+
+    return json.dumps(jsonable(value), ensure_ascii=False)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with everything JSON cannot carry turned into what it can.
+
+    numpy and pandas scalars become Python numbers, NaN becomes null, dates become ISO text,
+    DataFrames become lists of records and Series lists, so values taken from a notebook's
+    variables can be sent as tool arguments.
+    """
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return jsonable(float(value))
+    if isinstance(value, PurePath):
+        return str(value)
+    module = type(value).__module__
+    if module.startswith("pandas"):
+        if hasattr(value, "to_dict") and hasattr(value, "columns"):
+            return jsonable(value.to_dict(orient="records"))
+        if hasattr(value, "tolist"):
+            return jsonable(value.tolist())
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        if str(value) in ("NaT", "<NA>", "nan"):
+            return None
+    if hasattr(value, "item") and module.startswith("numpy"):
+        return jsonable(value.item())
+    if hasattr(value, "tolist") and module.startswith("numpy"):
+        return jsonable(value.tolist())
+    raise UsageProblem(f"cannot send a {type(value).__name__} as JSON; convert it to a str, number, list or dict")
+
+
+# -- the shared hub and the module-level API ----------------------------------------------------------
+
+_default_hub: Hub | None = None
+_default_lock = threading.Lock()
+
+
+def default_hub() -> Hub:
+    """The hub the module-level functions and the magics share (created on first use)."""
+    global _default_hub
+    with _default_lock:
+        if _default_hub is None:
+            _default_hub = Hub()
+        return _default_hub
+
+
+def connect(name: str = config.DEMO_NAME, target: Any = None, **kwargs: Any) -> Server:
+    """Connect to an MCP server and return it.
+
+    ``connect("demo")`` starts the embedded demo server. Otherwise say what to start or reach:
+    ``command=["mcp-server-time"]`` (with ``env=``, ``cwd=``), ``url="http://…/mcp"`` (with
+    ``headers=``, and ``sse=True`` for the legacy HTTP+SSE transport), or ``server=`` an
+    in-process ``MCPServer``; ``target`` may stand for any of the three. ``timeout`` bounds the
+    connect. Connecting again with the same name and target returns the live connection.
+    """
+    return default_hub().connect(name, target, **kwargs)
+
+
+async def aconnect(name: str = config.DEMO_NAME, target: Any = None, **kwargs: Any) -> Server:
+    """``connect``, awaitable."""
+    return await default_hub().aconnect(name, target, **kwargs)
+
+
+def get(name: str) -> Server:
+    """The connected server called ``name``."""
+    return default_hub().get(name)
+
+
+def servers() -> ServerList:
+    """A table of the connections: name, state, transport, protocol, server and version."""
+    return default_hub().servers()
+
+
+def disconnect(name: str) -> None:
+    default_hub().disconnect(name)
+
+
+def disconnect_all() -> int:
+    return default_hub().disconnect_all()

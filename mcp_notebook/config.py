@@ -1,0 +1,242 @@
+"""What to connect to: ``ServerSpec`` and the pure helpers that build, expand and redact it.
+
+A spec is data only. Secrets (environment values, header values, credentials in URLs, values of
+secret-looking command-line flags) are kept on the spec to be used, and never shown: every
+human-facing description goes through ``describe()``, which redacts them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .errors import UsageProblem
+
+__all__ = [
+    "DEMO_NAME",
+    "ServerSpec",
+    "Transport",
+    "demo_spec",
+    "expand_vars",
+    "in_process_spec",
+    "parse_env_pair",
+    "parse_header",
+    "redact_args",
+    "redact_url",
+    "stdio_spec",
+    "url_spec",
+    "validate_name",
+]
+
+Transport = Literal["stdio", "http", "sse", "in-process"]
+
+DEMO_NAME = "demo"
+DEFAULT_CONNECT_TIMEOUT = 30.0
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_SECRET_WORD = re.compile(r"(key|token|secret|passw|pwd|auth|credential|bearer|cookie|session)", re.I)
+_VAR = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*)|(?P<dollar>\$))")
+REDACTED = "***"
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """How to reach one MCP server. Build it with ``stdio_spec``, ``url_spec`` or ``demo_spec``."""
+
+    name: str
+    transport: Transport
+    command: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    server: Any = field(default=None, compare=False)
+    """An in-process ``MCPServer``/``Server`` object (``transport="in-process"``)."""
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    demo: bool = False
+
+    def same_target(self, other: ServerSpec) -> bool:
+        """Whether both specs reach the same server the same way (timeouts aside)."""
+        mine = (self.transport, self.command, dict(self.env), self.cwd, self.url, dict(self.headers))
+        theirs = (other.transport, other.command, dict(other.env), other.cwd, other.url, dict(other.headers))
+        return mine == theirs and self.server is other.server
+
+    def describe(self) -> str:
+        """The target as a user would type it, with every secret replaced by ``***``."""
+        if self.demo:
+            return "embedded demo server"
+        if self.transport == "in-process":
+            return f"in-process {type(self.server).__name__}"
+        if self.transport == "stdio":
+            words = [*(f"{k}={REDACTED}" for k in self.env), *redact_args(self.command)]
+            return " ".join(_quote(w) for w in words)
+        assert self.url is not None
+        text = redact_url(self.url)
+        if self.headers:
+            text += " " + " ".join(f"[{k}: {REDACTED}]" for k in self.headers)
+        return text
+
+
+def validate_name(name: str) -> str:
+    """Return ``name`` if it can name a connection (an identifier; ``-`` allowed; no dots)."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise UsageProblem(
+            f"{name!r} cannot name a server: use letters, digits, '_' or '-', starting with a letter "
+            "(dots separate server and tool, as in demo.query)"
+        )
+    return name
+
+
+def demo_spec(name: str = DEMO_NAME, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> ServerSpec:
+    """The embedded demo server, started as a subprocess with this kernel's Python."""
+    return ServerSpec(
+        name=validate_name(name),
+        transport="stdio",
+        command=(sys.executable, "-m", "mcp_notebook.demo"),
+        connect_timeout=connect_timeout,
+        demo=True,
+    )
+
+
+def stdio_spec(
+    name: str,
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> ServerSpec:
+    """A server started as a subprocess that speaks MCP on its stdin and stdout."""
+    if isinstance(command, str):
+        raise UsageProblem(f"command must be a list of words, e.g. [{command!r}], not a string")
+    words = tuple(str(w) for w in command)
+    if not words or not words[0]:
+        raise UsageProblem(f"no command given for {name!r}: %mcp connect {name} -- COMMAND [ARGS...]")
+    for key in env or {}:
+        if not key or "=" in key or "\0" in key:
+            raise UsageProblem(f"bad environment variable name {key!r}: use K=V with K a name")
+    return ServerSpec(
+        name=validate_name(name),
+        transport="stdio",
+        command=words,
+        env={str(k): str(v) for k, v in (env or {}).items()},
+        cwd=os.fspath(cwd) if cwd is not None else None,
+        connect_timeout=connect_timeout,
+    )
+
+
+def url_spec(
+    name: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    sse: bool = False,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> ServerSpec:
+    """A server reached over Streamable HTTP (or the legacy HTTP+SSE transport with ``sse=True``)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageProblem(
+            f"{redact_url(url)!r} is not an http(s) URL; for a local program use "
+            f"%mcp connect {name} -- COMMAND [ARGS...]"
+        )
+    for key, value in (headers or {}).items():
+        if not key or any(c in key for c in ":\r\n") or any(c in str(value) for c in "\r\n"):
+            raise UsageProblem(f"bad header {key!r}: use --header 'Name: value' (one line)")
+    return ServerSpec(
+        name=validate_name(name),
+        transport="sse" if sse else "http",
+        url=url,
+        headers={str(k): str(v) for k, v in (headers or {}).items()},
+        connect_timeout=connect_timeout,
+    )
+
+
+def in_process_spec(name: str, server: Any) -> ServerSpec:
+    """A server object living in this Python process (``MCPServer`` or low-level ``Server``)."""
+    return ServerSpec(name=validate_name(name), transport="in-process", server=server)
+
+
+def expand_vars(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """Expand ``$VAR`` and ``${VAR}`` from the environment, as a shell would; ``$$`` is a ``$``.
+
+    An undefined variable is an error rather than an empty string: a header that silently lost its
+    token fails later with a far less helpful message.
+    """
+    env = os.environ if environ is None else environ
+
+    def one(match: re.Match[str]) -> str:
+        if match.group("dollar"):
+            return "$"
+        var = match.group("braced") if match.group("braced") is not None else match.group("plain")
+        if var not in env:
+            raise UsageProblem(
+                f"${var} is not set in the kernel's environment; set it with %env {var}=... "
+                "(or write $$ for a literal $)"
+            )
+        return env[var]
+
+    return _VAR.sub(one, text)
+
+
+def parse_env_pair(text: str) -> tuple[str, str]:
+    """``"K=V"`` → ``("K", "V")``."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise UsageProblem(f"--env takes K=V, got {text!r}")
+    return key.strip(), value
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """``"Name: value"`` → ``("Name", "value")``."""
+    key, sep, value = text.partition(":")
+    if not sep or not key.strip():
+        raise UsageProblem("--header takes 'Name: value' in quotes, e.g. --header 'Authorization: Bearer $TOKEN'")
+    return key.strip(), value.strip()
+
+
+def redact_url(url: str) -> str:
+    """Hide credentials in a URL: user info, and the values of secret-looking query parameters."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return REDACTED
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, REDACTED if _SECRET_WORD.search(k) else v) for k, v in pairs], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_args(args: Sequence[str]) -> list[str]:
+    """Hide the values of secret-looking flags (``--api-key X``, ``--token=X``) and of URLs."""
+    out: list[str] = []
+    hide_next = False
+    for arg in args:
+        if hide_next:
+            out.append(REDACTED)
+            hide_next = False
+            continue
+        flag, eq, _value = arg.partition("=")
+        if arg.startswith("-") and _SECRET_WORD.search(flag):
+            if eq:
+                out.append(f"{flag}={REDACTED}")
+            else:
+                out.append(arg)
+                hide_next = True
+        elif "://" in arg:
+            out.append(redact_url(arg))
+        else:
+            out.append(arg)
+    return out
+
+
+def _quote(word: str) -> str:
+    return word if word and not re.search(r"[\s'\"\\$]", word) else "'" + word.replace("'", "'\\''") + "'"

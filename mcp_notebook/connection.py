@@ -1,0 +1,569 @@
+"""One live server: its owner task, state, log, cached listings, and every request it makes.
+
+All coroutines here run on the runtime's loop. Each connection has one *owner task* that both
+enters and exits ``mcp.Client`` (anyio cancel scopes must be left by the task that entered
+them, design.md §3); requests run as separate tasks on the same loop. A server that dies is
+noticed (stdout ends, or a request fails with CONNECTION_CLOSED), the connection turns ``dead``,
+and every error names the exit code and the tail of the server's stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+import anyio
+import mcp_types as types
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+from pydantic import ValidationError
+
+from ._log import ConnectionLog
+from ._schema import SchemaChecker
+from ._stdio import StdioTransport
+from .config import ServerSpec
+from .errors import (
+    CallTimeout,
+    ConnectFailed,
+    InvalidResult,
+    McpNotebookError,
+    NotConnected,
+    ServerDied,
+    ServerError,
+    TransportFailed,
+    UsageProblem,
+    did_you_mean,
+)
+
+if sys.version_info < (3, 11):  # pragma: no cover - anyio brings the backport there
+    from exceptiongroup import BaseExceptionGroup
+
+__all__ = ["Connection", "State"]
+
+T = TypeVar("T")
+ProgressFn = Callable[[float, float | None, str | None], None]
+
+CLOSE_GRACE = 2.0
+_PAGE_CAP = 100  # a paginator that never ends must not hang a listing
+
+
+class State(str, enum.Enum):
+    """Where a connection is in its life."""
+
+    CONNECTING = "connecting"
+    READY = "ready"
+    DEAD = "dead"
+    CLOSED = "closed"
+
+
+class Connection:
+    """A named connection to one MCP server. Build it, then ``await open()`` on the runtime loop."""
+
+    def __init__(self, spec: ServerSpec, *, log_level: str | None = "info", client_name: str = "mcp_notebook") -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.log = ConnectionLog(secrets=[*spec.env.values(), *spec.headers.values(), *_url_secrets(spec.url)])
+        self.state = State.CONNECTING
+        self.death: str | None = None
+        """Why the connection died, in words (exit code, error), once it has."""
+        self.client: Client | None = None
+        self.transport: StdioTransport | None = None
+        self.connected_at: float | None = None
+        self._log_level = log_level
+        self._client_name = client_name
+        self._owner: asyncio.Task[None] | None = None
+        self._stop: asyncio.Event | None = None
+        self._dead: asyncio.Event | None = None
+        self._tools: dict[str, types.Tool] | None = None
+        self._prompts: dict[str, types.Prompt] | None = None
+        self.checker = SchemaChecker()
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.name} {self.state.value} {self.spec.describe()}>"
+
+    # -- what the server said about itself -------------------------------------------------------
+
+    @property
+    def protocol_version(self) -> str | None:
+        return self.client.protocol_version if self.client is not None else None
+
+    @property
+    def server_info(self) -> types.Implementation | None:
+        return self.client.server_info if self.client is not None else None
+
+    @property
+    def instructions(self) -> str | None:
+        return self.client.instructions if self.client is not None else None
+
+    @property
+    def capabilities(self) -> types.ServerCapabilities | None:
+        return self.client.server_capabilities if self.client is not None else None
+
+    @property
+    def pid(self) -> int | None:
+        return self.transport.pid if self.transport is not None else None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Start the server (or reach it) and finish the handshake, within the connect timeout."""
+        loop = asyncio.get_running_loop()
+        started: asyncio.Future[None] = loop.create_future()
+        self._stop, self._dead = asyncio.Event(), asyncio.Event()
+        self.state = State.CONNECTING
+        self._owner = loop.create_task(self._own(started), name=f"mcp-owner-{self.name}")
+        timeout = self.spec.connect_timeout
+        try:
+            await asyncio.wait_for(asyncio.shield(started), timeout)
+        except asyncio.TimeoutError:
+            await self._abort()
+            raise ConnectFailed(
+                f"{self.name!r} did not finish connecting within {timeout:g} s{await self._last_words()}; "
+                "if it is just slow to start, connect again with a larger --timeout"
+            ) from None
+        except asyncio.CancelledError:
+            await self._abort()
+            raise
+        except Exception as e:
+            await self._abort()
+            raise ConnectFailed(f"cannot connect to {self.name!r}: {await self._describe_failure(e)}") from e
+        self.connected_at = time.time()
+        self.log.add("client", f"connected: protocol {self.protocol_version}, server {_server_label(self.server_info)}")
+
+    async def _own(self, started: asyncio.Future[None]) -> None:
+        assert self._stop is not None
+        try:
+            async with self._make_client() as client:
+                self.client = client
+                self.state = State.READY
+                started.set_result(None)
+                await self._stop.wait()
+        except BaseException as e:  # the owner never lets an error escape: it records it
+            if not started.done():
+                if isinstance(e, asyncio.CancelledError):
+                    started.cancel()
+                else:
+                    started.set_exception(e)
+            elif not self._stop.is_set() and not isinstance(e, asyncio.CancelledError):
+                self._mark_dead(f"lost its transport: {_leaf(e)!r}")
+        finally:
+            self.client = None
+            if self.state is not State.DEAD:
+                self.state = State.CLOSED
+
+    def _make_client(self) -> Client:
+        spec = self.spec
+        transport: Any
+        if spec.transport == "stdio":
+            transport = self.transport = StdioTransport(spec, self.log, on_closed=self._on_stdout_closed)
+        elif spec.transport == "http":
+            transport = _http_transport(spec)
+        elif spec.transport == "sse":
+            from mcp.client.sse import sse_client
+
+            transport = sse_client(spec.url or "", headers=dict(spec.headers) or None)
+        else:
+            transport = spec.server
+        from . import __version__
+
+        return Client(
+            transport,
+            mode="auto",
+            log_level=self._log_level,  # type: ignore[arg-type]
+            logging_callback=self._on_log_message,
+            message_handler=self._on_message,
+            client_info=types.Implementation(name=self._client_name, version=__version__),
+        )
+
+    async def close(self, grace: float = CLOSE_GRACE) -> None:
+        """Leave the session and stop the server; bounded by ``grace`` seconds, then killed."""
+        owner = self._owner
+        if owner is None or owner.done():
+            self._finish_closed()
+            return
+        assert self._stop is not None
+        self._stop.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(owner), grace)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            await self._abort()
+        self._finish_closed()
+
+    def _finish_closed(self) -> None:
+        if self.state is not State.DEAD:
+            self.state = State.CLOSED
+        self.client = None
+
+    async def _abort(self) -> None:
+        """Cancel the owner and make sure no server process outlives this connection."""
+        if self._owner is not None and not self._owner.done():
+            self._owner.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(self._owner), CLOSE_GRACE)
+        self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL the server's process group if it is still alive (safe from any thread)."""
+        if self.transport is not None:
+            import signal
+
+            self.transport.signal_group(signal.SIGKILL)
+
+    # -- death -------------------------------------------------------------------------------------
+
+    def _on_stdout_closed(self) -> None:
+        if self._stop is not None and self._stop.is_set():
+            return
+        asyncio.get_running_loop().create_task(self._note_exit())
+
+    async def _note_exit(self) -> None:
+        assert self.transport is not None
+        code = await self.transport.exit_code()
+        if self._stop is not None and self._stop.is_set():
+            return
+        self._mark_dead(_exit_words(code))
+
+    def _mark_dead(self, reason: str) -> None:
+        if self.state in (State.DEAD, State.CLOSED):
+            return
+        self.death = reason
+        self.state = State.DEAD
+        self.log.add("client", f"server {reason}", "error")
+        if self._dead is not None:
+            self._dead.set()
+        if self._stop is not None:
+            self._stop.set()  # let the owner leave the session so the transport is cleaned up
+
+    def dead_message(self) -> str:
+        return (
+            f"server {self.name!r} {self.death or 'is gone'}{self._stderr_tail()}; "
+            f"bring it back with `%mcp reconnect {self.name}` (or .reconnect())"
+        )
+
+    def _stderr_tail(self, lines: int = 3) -> str:
+        tail = [t.strip() for t in self.log.tail(lines, source="stderr") if t.strip()]
+        if not tail:
+            return ""
+        text = " | ".join(tail)
+        return f"; stderr: {text[-400:]}"
+
+    async def _last_words(self) -> str:
+        if self.transport is not None and self.transport.returncode is not None:
+            return f" (it {_exit_words(self.transport.returncode)}{self._stderr_tail()})"
+        return self._stderr_tail()
+
+    async def _describe_failure(self, error: BaseException) -> str:
+        if isinstance(error, McpNotebookError):
+            return str(error)
+        if self.transport is not None:
+            code = await self.transport.exit_code(wait=1.0)
+            if code is not None:
+                return f"the server {_exit_words(code)} during the handshake{self._stderr_tail(5)}"
+        leaf = _leaf(error)
+        if isinstance(leaf, MCPError):
+            return f"the handshake failed: {leaf.error.message}{self._stderr_tail()}"
+        if self.spec.url is not None:
+            return _http_failure(leaf, self.spec)
+        return f"{_describe_exception(leaf)}{self._stderr_tail()}"
+
+    # -- notifications -----------------------------------------------------------------------------
+
+    async def _on_log_message(self, params: types.LoggingMessageNotificationParams) -> None:
+        data = params.data if isinstance(params.data, str) else _compact_json(params.data)
+        who = f"[{params.logger}] " if params.logger else ""
+        self.log.add("server", f"{who}{data}", params.level)
+
+    async def _on_message(self, message: Any) -> None:
+        if isinstance(message, Exception):
+            self.log.add("client", f"transport: {_describe_exception(message)}", "warning")
+            return
+        method = getattr(message, "method", "")
+        if method == "notifications/tools/list_changed":
+            self._tools = None
+        elif method == "notifications/prompts/list_changed":
+            self._prompts = None
+        if method not in ("notifications/message", "notifications/progress"):
+            self.log.add("client", f"notification {method}", "debug")
+
+    # -- requests ------------------------------------------------------------------------------------
+
+    def require_client(self) -> Client:
+        if self.state is State.READY and self.client is not None:
+            return self.client
+        if self.state is State.DEAD:
+            raise ServerDied(self.dead_message())
+        if self.state is State.CONNECTING:
+            raise NotConnected(f"{self.name!r} is still connecting; try again in a moment")
+        raise NotConnected(f"{self.name!r} is closed; connect it again with `%mcp connect {self.name} ...`")
+
+    async def request(self, what: str, send: Callable[[Client], Awaitable[T]], timeout: float | None) -> T:
+        """Run one request with a timeout, translating every failure into this package's errors.
+
+        ``what`` names the request in messages (``"demo.query"``, ``"read demo://x"``).
+        """
+        client = self.require_client()
+        try:
+            if timeout is None:
+                return await send(client)
+            with anyio.move_on_after(timeout) as scope:
+                return await send(client)
+            assert scope.cancelled_caught
+            raise CallTimeout(
+                f"{what} got no answer within {timeout:g} s and was cancelled on the server; "
+                "give it longer with --timeout S (or timeout=S)"
+            )
+        except MCPError as e:
+            raise await self._translate_mcp_error(what, e) from e
+        except ValidationError as e:
+            raise InvalidResult(f"{what}: the server's reply does not follow the MCP schema: {_first_error(e)}") from e
+        except RuntimeError as e:
+            if "structured content" in str(e) or "output schema" in str(e):
+                raise InvalidResult(f"{what}: {e}") from e
+            raise
+        except McpNotebookError:
+            raise
+        except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError) as e:
+            raise TransportFailed(f"{what}: the connection to {self.name!r} failed: {_describe_exception(e)}") from e
+        except Exception as e:
+            leaf = _leaf(e)
+            if leaf is not e and isinstance(leaf, Exception):
+                raise TransportFailed(f"{what}: {_describe_exception(leaf)}") from e
+            if type(e).__module__.startswith("httpx"):
+                raise TransportFailed(f"{what}: HTTP failure talking to {self.name!r}: {e}") from e
+            raise
+
+    async def _translate_mcp_error(self, what: str, error: MCPError) -> McpNotebookError:
+        if error.error.code == types.CONNECTION_CLOSED:
+            if self.transport is not None and self._dead is not None:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._dead.wait(), 1.5)
+            if self.state is not State.DEAD:
+                self._mark_dead("closed the connection")
+            return ServerDied(f"{what} failed: {self.dead_message()}")
+        return ServerError(
+            f"{what}: the server answered with error {error.error.code}: {error.error.message}", error.error.code
+        )
+
+    async def tools(self, refresh: bool = False, timeout: float | None = None) -> dict[str, types.Tool]:
+        if self._tools is None or refresh:
+            pages = await self.request(
+                f"list tools of {self.name}",
+                lambda c: _all_pages(
+                    lambda cursor: c.list_tools(cursor=cursor, cache_mode="refresh" if refresh else "use"), "tools"
+                ),
+                timeout,
+            )
+            self._tools = {t.name: t for t in pages}
+        return self._tools
+
+    async def tool(self, name: str, timeout: float | None = None) -> types.Tool:
+        """The tool's listing, with a did-you-mean error when the server has no such tool."""
+        tools = await self.tools(timeout=timeout)
+        if name not in tools:
+            tools = await self.tools(refresh=True, timeout=timeout)  # it may have just appeared
+        if name not in tools:
+            raise UsageProblem(
+                f"no tool {name!r} on {self.name!r}{did_you_mean(name, tools)} "
+                f"`%mcp tools {self.name}` lists its {len(tools)} tools"
+            )
+        return tools[name]
+
+    async def call_tool(
+        self,
+        name: str,
+        arguments: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        validate: bool = True,
+    ) -> types.CallToolResult:
+        what = f"{self.name}.{name}"
+        tool = await self.tool(name, timeout)
+        if validate:
+            self.checker.check(
+                what, tool.input_schema, arguments, hint=f"; `%mcp tools {self.name}` shows its arguments"
+            )
+
+        report = progress
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            assert report is not None
+            report(progress, total, message)
+
+        return await self.request(
+            what,
+            lambda c: c.call_tool(name, dict(arguments), progress_callback=on_progress if report else None),
+            timeout,
+        )
+
+    async def resources(self, timeout: float | None = None) -> list[types.Resource]:
+        return await self.request(
+            f"list resources of {self.name}",
+            lambda c: _all_pages(lambda cursor: c.list_resources(cursor=cursor), "resources"),
+            timeout,
+        )
+
+    async def templates(self, timeout: float | None = None) -> list[types.ResourceTemplate]:
+        return await self.request(
+            f"list resource templates of {self.name}",
+            lambda c: _all_pages(lambda cursor: c.list_resource_templates(cursor=cursor), "resource_templates"),
+            timeout,
+        )
+
+    async def read(self, uri: str, timeout: float | None = None) -> types.ReadResourceResult:
+        try:
+            return await self.request(f"read {uri} from {self.name}", lambda c: c.read_resource(uri), timeout)
+        except ServerError as e:
+            if e.code in (types.INVALID_PARAMS, -32002):  # -32002: "resource not found" before 2025-11
+                raise ServerError(
+                    f"{e}; `%mcp resources {self.name}` and `%mcp templates {self.name}` list what it has", e.code
+                ) from e
+            raise
+
+    async def prompts(self, refresh: bool = False, timeout: float | None = None) -> dict[str, types.Prompt]:
+        if self._prompts is None or refresh:
+            pages = await self.request(
+                f"list prompts of {self.name}",
+                lambda c: _all_pages(lambda cursor: c.list_prompts(cursor=cursor), "prompts"),
+                timeout,
+            )
+            self._prompts = {p.name: p for p in pages}
+        return self._prompts
+
+    async def get_prompt(
+        self, name: str, arguments: Mapping[str, str], timeout: float | None = None
+    ) -> types.GetPromptResult:
+        what = f"{self.name}.{name}"
+        prompts = await self.prompts(timeout=timeout)
+        if name not in prompts:
+            prompts = await self.prompts(refresh=True, timeout=timeout)
+        if name not in prompts:
+            raise UsageProblem(
+                f"no prompt {name!r} on {self.name!r}{did_you_mean(name, prompts)} "
+                f"`%mcp prompts {self.name}` lists its {len(prompts)} prompts"
+            )
+        declared = {a.name: a for a in prompts[name].arguments or []}
+        missing = [a for a, spec in declared.items() if spec.required and a not in arguments]
+        if missing:
+            raise UsageProblem(f"{what}: missing required argument {missing[0]!r}" + _arg_hint(declared[missing[0]]))
+        unknown = [a for a in arguments if a not in declared]
+        if unknown and declared:
+            raise UsageProblem(
+                f"{what}: unknown argument {unknown[0]!r}{did_you_mean(unknown[0], declared)} "
+                f"(it takes: {', '.join(declared)})"
+            )
+        return await self.request(what, lambda c: c.get_prompt(name, dict(arguments)), timeout)
+
+
+def _exit_words(code: int | None) -> str:
+    if code is None:
+        return "closed its stdout but is still running"
+    if code < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"was killed by {name}"
+    return f"exited with code {code}"
+
+
+def _arg_hint(arg: types.PromptArgument) -> str:
+    return f" — {arg.description}" if arg.description else ""
+
+
+async def _all_pages(fetch: Callable[[str | None], Awaitable[Any]], field: str) -> list[Any]:
+    items: list[Any] = []
+    cursor: str | None = None
+    for _ in range(_PAGE_CAP):
+        page = await fetch(cursor)
+        items.extend(getattr(page, field))
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return items
+
+
+@contextlib.asynccontextmanager
+async def _http_transport(spec: ServerSpec) -> AsyncIterator[Any]:
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
+    async with create_mcp_http_client(headers=dict(spec.headers) or None) as http:
+        async with streamable_http_client(spec.url or "", http_client=http) as streams:
+            yield streams
+
+
+def _http_failure(error: BaseException, spec: ServerSpec) -> str:
+    """Why an HTTP server could not be reached, in words, with what to check."""
+    from .config import redact_url
+
+    url = redact_url(spec.url or "")
+    name = type(error).__name__
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    if status is not None:
+        hint = {
+            401: "it wants credentials: add --header 'Authorization: Bearer ...'",
+            403: "it refused these credentials",
+            404: "no MCP endpoint at that path (often /mcp, or /sse with --sse)",
+            405: "that path does not take MCP requests (check /mcp vs /sse, and --sse)",
+        }.get(status, "check the URL")
+        return f"{url} answered HTTP {status}: {hint}"
+    if name in ("ConnectError", "ConnectTimeout"):
+        return f"nothing answered at {url}: is the server running, and is the host and port right?"
+    if "Timeout" in name:
+        return f"{url} did not answer in time ({name})"
+    return f"talking to {url} failed: {_describe_exception(error)}"
+
+
+def _url_secrets(url: str | None) -> list[str]:
+    if not url:
+        return []
+    from urllib.parse import parse_qsl, urlsplit
+
+    parts = urlsplit(url)
+    found = [p for p in (parts.password, parts.username) if p]
+    found += [v for k, v in parse_qsl(parts.query) if any(w in k.lower() for w in ("key", "token", "secret", "auth"))]
+    return found
+
+
+def _server_label(info: types.Implementation | None) -> str:
+    if info is None:
+        return "(anonymous)"
+    return f"{info.name} {info.version}".strip()
+
+
+def _leaf(error: BaseException) -> BaseException:
+    """The first real exception inside (possibly nested) exception groups."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
+
+
+def _describe_exception(error: BaseException) -> str:
+    text = str(error).strip()
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name
+
+
+def _first_error(error: ValidationError) -> str:
+    errors = error.errors()
+    if not errors:
+        return str(error)
+    loc = ".".join(str(p) for p in errors[0]["loc"])
+    return f"{loc}: {errors[0]['msg']}" if loc else errors[0]["msg"]
+
+
+def _compact_json(value: Any) -> str:
+    import json
+
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(value)

@@ -1,0 +1,84 @@
+"""The exceptions mcp_notebook raises.
+
+Every message says what went wrong and what to do next. The core raises these; the magics turn
+each into a one-line IPython ``UsageError`` in one place (``magics._translate``), so the kernel
+and every other session stay usable. Nothing here imports IPython.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "ArgumentsInvalid",
+    "CallTimeout",
+    "ConnectFailed",
+    "InvalidResult",
+    "McpNotebookError",
+    "NotConnected",
+    "ServerDied",
+    "ServerError",
+    "ToolFailed",
+    "TransportFailed",
+    "UsageProblem",
+    "did_you_mean",
+]
+
+
+class McpNotebookError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class UsageProblem(McpNotebookError, ValueError):
+    """The user asked for something that cannot be done as written (a typo, a bad value)."""
+
+
+class ArgumentsInvalid(UsageProblem):
+    """Tool, prompt or template arguments failed validation before anything was sent."""
+
+
+class NotConnected(McpNotebookError):
+    """No usable connection under that name (never opened, closed, or dead)."""
+
+
+class ConnectFailed(McpNotebookError):
+    """A server could not be started or reached, or the handshake failed."""
+
+
+class TransportFailed(McpNotebookError):
+    """The transport broke during a request (HTTP error, pipe closed, unreadable reply)."""
+
+
+class ServerDied(TransportFailed):
+    """The server went away during or before a request; the connection is now dead."""
+
+
+class ServerError(McpNotebookError):
+    """The server answered a request with a JSON-RPC error (unknown resource, bad params, ...)."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class InvalidResult(McpNotebookError):
+    """The server's reply does not conform to the protocol or to the tool's output schema."""
+
+
+class CallTimeout(McpNotebookError, TimeoutError):
+    """A request did not finish within its timeout; it was cancelled on the server."""
+
+
+class ToolFailed(McpNotebookError):
+    """A tool reported an error (``isError``). Raised only on request: ``result.raise_for_error()``."""
+
+    def __init__(self, message: str, result: object = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ``"; did you mean 'x'?"`` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,398 @@
+"""The ``%mcp`` subcommands: one parser and one short function each.
+
+Each function parses its words, calls the Python API (``api.Hub`` / ``api.Server``) and returns
+what the cell should show. No function here talks to a session or the runtime directly, so the
+magics and the explorer cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .. import config
+from .._schema import coerce_loose
+from ..api import Hub, Server
+from ..errors import NotConnected, UsageProblem
+from ._parse import CommandParser, Word, evaluate, parse_body, parse_pairs
+
+__all__ = ["COMMANDS", "Context", "manual"]
+
+
+@dataclass
+class Context:
+    """What a subcommand may use: the hub, the notebook's namespace, and the cell body."""
+
+    hub: Hub
+    namespace: Mapping[str, Any]
+    store: Callable[[str, Any], None]
+    cell: str | None = None
+
+
+Handler = Callable[[Context, Any, list[Word] | None], Any]
+
+
+@dataclass(frozen=True)
+class Command:
+    parser: CommandParser
+    run: Handler
+    summary: str
+    takes_body: bool = False
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, summary: str, *, takes_body: bool = False, **parser_kwargs: Any) -> Callable[..., Any]:
+    """Register a subcommand; the decorated function receives the parser to fill in first."""
+
+    def register(build: Callable[[CommandParser], Handler]) -> Handler:
+        parser = CommandParser(name, description=summary, **parser_kwargs)
+        handler = build(parser)
+        COMMANDS[name] = Command(parser, handler, summary, takes_body)
+        return handler
+
+    return register
+
+
+def _output_options(parser: CommandParser, df: bool = False) -> None:
+    parser.add_argument(
+        "-o", "--out", metavar="NAME", help="store the result in the variable NAME instead of showing it"
+    )
+    if df:
+        parser.add_argument("--df", action="store_true", help="return a pandas DataFrame instead of the result object")
+
+
+def _timeout_option(parser: CommandParser, what: str = "the request") -> None:
+    parser.add_argument("--timeout", type=float, metavar="S", help=f"seconds {what} may take")
+
+
+def _finish(ctx: Context, result: Any, args: Any) -> Any:
+    """Apply --df and -o: return what the cell shows (None when stored)."""
+    value = result.to_dataframe() if getattr(args, "df", False) else result
+    if getattr(args, "out", None):
+        name = args.out
+        if not name.isidentifier():
+            raise UsageProblem(f"-o takes a variable name, not {name!r}")
+        ctx.store(name, value)
+        return None
+    return value
+
+
+def _pick_server(ctx: Context, name: str | None) -> Server:
+    if name:
+        return ctx.hub.get(name)
+    names = ctx.hub.registry.names()
+    if len(names) == 1:
+        return ctx.hub.get(names[0])
+    if not names:
+        raise NotConnected("nothing is connected yet; try `%mcp connect demo`")
+    raise UsageProblem(f"which server? name one of: {', '.join(names)}")
+
+
+def _text(word: str, ctx: Context, what: str) -> str:
+    """A connect word: ``{expr}`` from the notebook, else ``$VAR`` from the environment."""
+    if isinstance(word, Word) and len(word.parts) == 1 and word.parts[0][1] == "bracket" and word.startswith("{"):
+        import json
+
+        try:
+            json.loads(word)
+        except ValueError:
+            return str(evaluate(word[1:-1], ctx.namespace, what))
+        return str(word)
+    return config.expand_vars(str(word))
+
+
+def _no_body(ctx: Context, name: str) -> None:
+    if ctx.cell is not None and ctx.cell.strip():
+        raise UsageProblem(f"%%mcp {name} takes no cell body; only `%%mcp call` and `%%mcp prompt` do")
+
+
+# -- connect ----------------------------------------------------------------------------------------
+
+
+@command(
+    "connect",
+    "Connect to an MCP server and give it a name.",
+    usage="%(prog)s NAME [--env K=V]... [--cwd DIR] [--timeout S] -- COMMAND [ARGS...]\n"
+    "       %(prog)s NAME URL [--header 'K: V']... [--sse] [--timeout S]\n"
+    "       %(prog)s demo",
+    epilog="Values may use $VAR (or ${VAR}) from the kernel's environment; $$ is a literal $. "
+    "Header and environment values are secrets: they never appear in tables, logs or errors. "
+    "Examples: %mcp connect demo | %mcp connect time -- mcp-server-time | "
+    "%mcp connect web http://127.0.0.1:8000/mcp --header 'Authorization: Bearer $TOKEN'",
+)
+def _connect(parser: CommandParser) -> Handler:
+    parser.add_argument("name", help="the name to call the server by (letters, digits, _ and -)")
+    parser.add_argument("url", nargs="?", help="http(s) URL of a Streamable HTTP (or, with --sse, HTTP+SSE) server")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="K=V", help="environment variable for a stdio server"
+    )
+    parser.add_argument("--cwd", metavar="DIR", help="working directory of a stdio server")
+    parser.add_argument("--header", action="append", default=[], metavar="'K: V'", help="HTTP header (repeatable)")
+    parser.add_argument("--sse", action="store_true", help="use the legacy HTTP+SSE transport")
+    _timeout_option(parser, "starting the server and the handshake")
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Server:
+        _no_body(ctx, "connect")
+        name = str(args.name)
+        timeout = {"timeout": args.timeout} if args.timeout is not None else {}
+        if command_words is not None:
+            if args.url:
+                raise UsageProblem(f"give {name!r} either a URL or `-- COMMAND`, not both")
+            if args.header or args.sse:
+                raise UsageProblem("--header and --sse are for URLs; a stdio server takes --env and --cwd")
+            if not command_words:
+                raise UsageProblem(f"nothing after `--`: %mcp connect {name} -- COMMAND [ARGS...]")
+            env = dict(config.parse_env_pair(_text(w, ctx, "--env")) for w in args.env)
+            cwd = _text(args.cwd, ctx, "--cwd") if args.cwd else None
+            words = [_text(w, ctx, "the command") for w in command_words]
+            return ctx.hub.connect(name, command=words, env=env, cwd=cwd, **timeout)
+        if args.env or args.cwd:
+            raise UsageProblem("--env and --cwd are for stdio servers (`-- COMMAND`), not URLs")
+        if args.url:
+            headers = dict(config.parse_header(_text(h, ctx, "--header")) for h in args.header)
+            url = _text(args.url, ctx, "the URL")
+            return ctx.hub.connect(name, url=url, headers=headers, sse=args.sse, **timeout)
+        if args.header or args.sse:
+            raise UsageProblem(f"--header and --sse need a URL: %mcp connect {name} URL --header 'K: V'")
+        if name != config.DEMO_NAME:
+            raise UsageProblem(
+                f"say what {name!r} is: `%mcp connect {name} -- COMMAND [ARGS...]` for a local program, "
+                f"`%mcp connect {name} URL` for a remote one, or `%mcp connect demo` for the demo server"
+            )
+        return ctx.hub.connect(name, **timeout)
+
+    return run
+
+
+# -- calling ------------------------------------------------------------------------------------------
+
+
+@command(
+    "call",
+    "Call a tool. Arguments are key=value words, or a JSON/YAML mapping in the cell body of %%mcp call.",
+    takes_body=True,
+    usage="%(prog)s SERVER.TOOL [key=value ...] [--df] [-o NAME] [--timeout S]\n"
+    "       %%%%mcp call SERVER.TOOL [--df] [-o NAME] [--timeout S]   (cell body: JSON or YAML mapping)",
+    epilog="Values: key='text' (quoted) is a string; key={expr} is a Python expression and key=$name a "
+    "variable of the notebook; anything else is JSON where it parses (5, 2.5, true, null, [1, 2], "
+    '{"a": 1}), else text; a tool argument typed as a string keeps the text as typed (code=007). '
+    "SERVER may be left out when one connected server has the tool. "
+    "Examples: %mcp call demo.query species=Adelie limit=5 | rows = %mcp call demo.query --df",
+)
+def _call(parser: CommandParser) -> Handler:
+    parser.add_argument("target", metavar="SERVER.TOOL", help="the tool, e.g. demo.query")
+    parser.add_argument("pairs", nargs="*", metavar="key=value", help="tool arguments")
+    _output_options(parser, df=True)
+    _timeout_option(parser)
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        what = f"%mcp call {args.target}"
+        server, tool = _resolve_tool(ctx, str(args.target))
+        arguments = parse_body(ctx.cell, what) if ctx.cell is not None else {}
+        pairs, raw = parse_pairs(args.pairs, ctx.namespace, what)
+        arguments.update(pairs)
+        if raw:
+            arguments = coerce_loose(server.tool_schema(tool), arguments, raw)
+        result = server.call(tool, arguments, timeout=args.timeout)
+        return _finish(ctx, result, args)
+
+    return run
+
+
+def _resolve_tool(ctx: Context, target: str) -> tuple[Server, str]:
+    registry = ctx.hub.registry
+    conn, tool = ctx.hub.run(lambda inbox: registry.resolve_tool(target))
+    return ctx.hub.get(conn.name), tool
+
+
+@command(
+    "read",
+    "Read a resource.",
+    usage="%(prog)s SERVER URI [--df] [-o NAME] [--timeout S]",
+    epilog="Example: %mcp read demo demo://datasets/penguins.csv --df",
+)
+def _read(parser: CommandParser) -> Handler:
+    parser.add_argument("server", help="the server's name")
+    parser.add_argument("uri", help="the resource URI (`%%mcp resources SERVER` lists them)")
+    _output_options(parser, df=True)
+    _timeout_option(parser)
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        _no_body(ctx, "read")
+        return _finish(ctx, ctx.hub.get(str(args.server)).read(str(args.uri), timeout=args.timeout), args)
+
+    return run
+
+
+@command(
+    "prompt",
+    "Get a prompt filled in with its arguments.",
+    takes_body=True,
+    usage="%(prog)s SERVER.PROMPT [key=value ...] [-o NAME] [--timeout S]",
+    epilog="Example: %mcp prompt demo.analyze dataset=penguins",
+)
+def _prompt(parser: CommandParser) -> Handler:
+    parser.add_argument("target", metavar="SERVER.PROMPT", help="the prompt, e.g. demo.analyze")
+    parser.add_argument("pairs", nargs="*", metavar="key=value", help="prompt arguments")
+    _output_options(parser)
+    _timeout_option(parser)
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        target = str(args.target)
+        what = f"%mcp prompt {target}"
+        name, dot, prompt = target.partition(".")
+        server = _pick_server(ctx, name) if dot else _pick_server(ctx, None)
+        prompt = prompt if dot else target
+        if not prompt:
+            raise UsageProblem(f"{what}: write SERVER.PROMPT, e.g. demo.analyze")
+        arguments = parse_body(ctx.cell, what) if ctx.cell is not None else {}
+        arguments.update(parse_pairs(args.pairs, ctx.namespace, what)[0])
+        return _finish(ctx, server.prompt(prompt, arguments, timeout=args.timeout), args)
+
+    return run
+
+
+# -- listings -------------------------------------------------------------------------------------------
+
+
+@command(
+    "servers",
+    "List the connections: name, state, transport, protocol, server name and version.",
+    usage="%(prog)s [-o NAME] [--df]",
+)
+def _servers(parser: CommandParser) -> Handler:
+    _output_options(parser, df=True)
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        _no_body(ctx, "servers")
+        return _finish(ctx, ctx.hub.servers(), args)
+
+    return run
+
+
+@command(
+    "tools",
+    "List a server's tools (every server's, with no SERVER).",
+    usage="%(prog)s [SERVER] [--refresh] [-o NAME] [--df]",
+)
+def _tools(parser: CommandParser) -> Handler:
+    parser.add_argument("server", nargs="?", help="the server's name (default: all servers)")
+    parser.add_argument("--refresh", action="store_true", help="ask the server again instead of using the cached list")
+    _output_options(parser, df=True)
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        _no_body(ctx, "tools")
+        if args.server:
+            return _finish(ctx, ctx.hub.get(str(args.server)).tools(refresh=args.refresh), args)
+        if not ctx.hub.registry.names():
+            raise NotConnected("nothing is connected yet; try `%mcp connect demo`")
+        return _finish(ctx, ctx.hub.all_tools(), args)
+
+    return run
+
+
+def _listing_command(name: str, summary: str, method: str) -> None:
+    @command(name, summary, usage="%(prog)s [SERVER] [-o NAME] [--df]")
+    def _build(parser: CommandParser) -> Handler:
+        parser.add_argument("server", nargs="?", help="the server's name (default: the only one connected)")
+        _output_options(parser, df=True)
+
+        def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+            _no_body(ctx, name)
+            server = _pick_server(ctx, args.server)
+            return _finish(ctx, getattr(server, method)(), args)
+
+        return run
+
+
+_listing_command("resources", "List a server's resources.", "resources")
+_listing_command("templates", "List a server's resource templates.", "templates")
+_listing_command("prompts", "List a server's prompts.", "prompts")
+
+
+@command(
+    "log",
+    "Show a server's log: its stderr, its log messages, and this client's notes.",
+    usage="%(prog)s SERVER [--clear] [-o NAME] [--df]",
+)
+def _log(parser: CommandParser) -> Handler:
+    parser.add_argument("server", nargs="?", help="the server's name (default: the only one connected)")
+    parser.add_argument("--clear", action="store_true", help="empty the log")
+    _output_options(parser, df=True)
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        _no_body(ctx, "log")
+        server = _pick_server(ctx, args.server)
+        if args.clear:
+            server.connection.log.clear()
+            return None
+        return _finish(ctx, server.log(), args)
+
+    return run
+
+
+# -- lifecycle --------------------------------------------------------------------------------------------
+
+
+@command("reconnect", "Start a server again (a new process or session) under the same name.", usage="%(prog)s SERVER")
+def _reconnect(parser: CommandParser) -> Handler:
+    parser.add_argument("server", help="the server's name")
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        _no_body(ctx, "reconnect")
+        return ctx.hub.get(str(args.server)).reconnect()
+
+    return run
+
+
+@command("disconnect", "Close a connection (stopping a stdio server), or all of them.", usage="%(prog)s SERVER | --all")
+def _disconnect(parser: CommandParser) -> Handler:
+    parser.add_argument("server", nargs="?", help="the server's name")
+    parser.add_argument("--all", action="store_true", help="close every connection")
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> None:
+        _no_body(ctx, "disconnect")
+        if args.all == bool(args.server):
+            raise UsageProblem("say which: %mcp disconnect SERVER, or %mcp disconnect --all")
+        if args.all:
+            count = ctx.hub.disconnect_all()
+            print(f"disconnected {count} server{'s' if count != 1 else ''}")
+        else:
+            ctx.hub.disconnect(str(args.server))
+            print(f"disconnected {args.server}")
+
+    return run
+
+
+@command("help", "Show the help of one subcommand, or a summary of all.", usage="%(prog)s [SUBCOMMAND]")
+def _help(parser: CommandParser) -> Handler:
+    parser.add_argument("subcommand", nargs="?", help="a subcommand, e.g. call")
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> None:
+        name = args.subcommand
+        if name is None:
+            print(summary())
+        elif name in COMMANDS:
+            print(COMMANDS[name].parser.format_help())
+        else:
+            from ..errors import did_you_mean
+
+            raise UsageProblem(f"no subcommand {name!r}{did_you_mean(name, COMMANDS)}; `%mcp help` lists them")
+
+    return run
+
+
+def summary() -> str:
+    width = max(len(n) for n in COMMANDS)
+    lines = ["%mcp SUBCOMMAND ...   (`%mcp help SUBCOMMAND` for details, `%mcp?` for the whole manual)", ""]
+    lines += [f"  {name.ljust(width)}  {cmd.summary}" for name, cmd in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def manual(intro: str) -> str:
+    """The magic's docstring: the intro, then every subcommand's generated help."""
+    sections: Sequence[str] = [cmd.parser.format_help().strip() for cmd in COMMANDS.values()]
+    return intro.rstrip() + "\n\n" + summary() + "\n\n" + "\n\n".join(sections) + "\n"
