@@ -10,7 +10,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope, no_var_expand
-from traitlets import Bool, Enum, Float, Instance, observe, validate
+from traitlets import Bool, Enum, Float, Instance, TraitError, observe, validate
 
 from ..api import Hub, default_hub
 from ..errors import McpNotebookError, UsageProblem, did_you_mean
@@ -60,7 +60,7 @@ class MCPMagics(Magics):
     def _positive(self, proposal: Any) -> Any:
         value = proposal["value"]
         if value is not None and value <= 0:
-            raise ValueError(f"{proposal['trait'].name} must be a positive number of seconds (or None)")
+            raise TraitError(f"{proposal['trait'].name} must be a positive number of seconds (or None)")
         return value
 
     @observe("timeout", "connect_timeout", "log_level", "progress")

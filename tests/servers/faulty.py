@@ -1,0 +1,78 @@
+"""A small MCP server that misbehaves on request, for the failure tests.
+
+Environment: FAULTY_EXIT_AT_START=CODE exits at once after a line on stderr;
+FAULTY_SLOW_START=SECONDS sleeps before serving. Tools: die, hang, sleep, echo, count_cancels.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
+
+if os.environ.get("FAULTY_EXIT_AT_START"):
+    print("faulty: cannot open the database (refusing to start)", file=sys.stderr, flush=True)
+    sys.exit(int(os.environ["FAULTY_EXIT_AT_START"]))
+if os.environ.get("FAULTY_SLOW_START"):
+    time.sleep(float(os.environ["FAULTY_SLOW_START"]))
+
+mcp = MCPServer("faulty", version="0.0.1")
+CANCELLED = {"n": 0}
+
+
+@mcp.tool()
+def die(code: int = 3) -> str:
+    """Exit the process at once, after a last word on stderr."""
+    print("faulty: the disk is on fire", file=sys.stderr, flush=True)
+    os._exit(code)
+
+
+@mcp.tool()
+async def hang() -> str:
+    """Never return (until cancelled)."""
+    try:
+        await anyio.sleep_forever()
+    finally:
+        CANCELLED["n"] += 1
+    return "unreachable"
+
+
+@mcp.tool()
+async def sleep(seconds: float, ctx: Context) -> str:
+    """Sleep, reporting progress every 0.1 s."""
+    steps = max(1, int(seconds / 0.1))
+    finished = False
+    try:
+        for i in range(steps):
+            await anyio.sleep(seconds / steps)
+            await ctx.report_progress(i + 1, steps)
+        finished = True
+    finally:
+        if not finished:
+            CANCELLED["n"] += 1
+    return f"slept {seconds}"
+
+
+@mcp.tool()
+def cancelled() -> int:
+    """How many calls of hang/sleep were cancelled so far."""
+    return CANCELLED["n"]
+
+
+@mcp.tool()
+def echo(text: str = "") -> str:
+    return text
+
+
+@mcp.tool()
+def shout(text: str) -> str:
+    """Write to stderr (it must land in the log, never in a cell)."""
+    print(f"faulty stderr: {text}", file=sys.stderr, flush=True)
+    return "ok"
+
+
+if __name__ == "__main__":
+    mcp.run()
