@@ -309,9 +309,8 @@ class Server:
 
         async def go(inbox: Inbox) -> ToolResult:
             bar = ProgressBar(inbox, f"{self.name}.{tool}") if show else None
-            started = time.perf_counter()
             try:
-                raw = await self.connection.call_tool(
+                raw, seconds = await self.connection.call_tool(
                     tool,
                     args,
                     timeout=self._timeout(timeout),
@@ -321,7 +320,7 @@ class Server:
             finally:
                 if bar is not None:
                     inbox.post(bar.close)
-            return ToolResult(raw, server=self.name, tool=tool, arguments=args, duration=time.perf_counter() - started)
+            return ToolResult(raw, server=self.name, tool=tool, arguments=args, duration=seconds)
 
         return go
 

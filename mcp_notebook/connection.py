@@ -381,7 +381,8 @@ class Connection:
         timeout: float | None = None,
         progress: ProgressFn | None = None,
         validate: bool = True,
-    ) -> types.CallToolResult:
+    ) -> tuple[types.CallToolResult, float]:
+        """Call a tool: (the result, the seconds the request itself took)."""
         what = f"{self.name}.{name}"
         tool = await self.tool(name, timeout)
         if validate:
@@ -395,11 +396,13 @@ class Connection:
             assert report is not None
             report(progress, total, message)
 
-        return await self.request(
+        started = time.perf_counter()
+        result = await self.request(
             what,
             lambda c: c.call_tool(name, dict(arguments), progress_callback=on_progress if report else None),
             timeout,
         )
+        return result, time.perf_counter() - started
 
     async def resources(self, timeout: float | None = None) -> list[types.Resource]:
         return await self.request(

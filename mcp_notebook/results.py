@@ -136,7 +136,7 @@ class ToolResult:
     def _visible_blocks(self) -> list[Any]:
         """Content blocks worth showing: with structured content, JSON text is its duplicate."""
         blocks = list(self.raw.content)
-        if self.raw.structured_content is None or self.is_error:
+        if self.raw.structured_content is None or self.is_error or self._scalar_wrapper():
             return blocks
         kept = []
         for block in blocks:
@@ -144,6 +144,23 @@ class ToolResult:
                 continue
             kept.append(block)
         return kept
+
+    def _scalar_wrapper(self) -> bool:
+        """``{"result": "text"}`` beside the same text: the text alone says it all."""
+        structured = self.raw.structured_content
+        if not isinstance(structured, dict) or len(structured) != 1:
+            return False
+        value = next(iter(structured.values()))
+        if isinstance(value, (dict, list)):
+            return False
+        shown = {b.text for b in self.raw.content if isinstance(b, types.TextContent)}
+        return str(value) in shown or json.dumps(value) in shown
+
+    def _structured_view(self) -> Any:
+        """The structured content to draw as a table or JSON, or None when the text covers it."""
+        if self.is_error or self._scalar_wrapper():
+            return None
+        return self.raw.structured_content
 
     def _repr_mimebundle_(
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **kwargs: Any
@@ -171,8 +188,8 @@ class ToolResult:
             )
         else:
             parts.append(_head(self.name, _duration(self.duration)))
-        structured = self.raw.structured_content
-        if structured is not None and not self.is_error:
+        structured = self._structured_view()
+        if structured is not None:
             table = frames.tabular(structured)
             if table is not None:
                 parts.append(
@@ -200,8 +217,8 @@ class ToolResult:
         lines = [
             f"{self.name} failed:" if self.is_error else f"{self.name} ({_duration(self.duration)})".replace(" ()", "")
         ]
-        structured = self.raw.structured_content
-        if structured is not None and not self.is_error:
+        structured = self._structured_view()
+        if structured is not None:
             table = frames.tabular(structured)
             if table is not None:
                 lines.append(render.table_text(table.columns(), table.rows(10), len(table)))
