@@ -48,9 +48,11 @@ class ConnectionLog:
         return text
 
     def add(self, source: str, text: str, level: str = "info") -> None:
+        # Scrub before cutting: a secret straddling the cut would otherwise leave its first half.
+        text = self.scrub(text)
         if len(text) > MAX_LINE:
             text = text[:MAX_LINE] + f"… [{len(text) - MAX_LINE:,} more characters]"
-        entry = LogEntry(time.time(), source, level, self.scrub(text))
+        entry = LogEntry(time.time(), source, level, text)
         with self._lock:
             if len(self._entries) == self._entries.maxlen:
                 self.dropped += 1
@@ -64,7 +66,7 @@ class ConnectionLog:
         """The last ``n`` texts, optionally of one source only."""
         with self._lock:
             picked = [e.text for e in self._entries if source is None or e.source == source]
-        return picked[-n:]
+        return picked[-n:] if n > 0 else []  # picked[-0:] would be everything
 
     def clear(self) -> None:
         with self._lock:

@@ -58,7 +58,10 @@ def explain(error: Any, schema: Mapping[str, Any]) -> str:
     path = ".".join(str(p) for p in error.absolute_path)
     props = schema.get("properties") or {}
     if error.validator == "required" and not path:
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        # From the data, not the message: a name holding a quote is repr'd with double quotes there.
+        wanted = error.validator_value if isinstance(error.validator_value, list) else []
+        gone = [name for name in wanted if isinstance(error.instance, Mapping) and name not in error.instance]
+        missing = gone[0] if gone else error.message
         spec = props.get(missing, {})
         kind = "/".join(type_names(spec)) or "value"
         desc = f" — {spec['description']}" if isinstance(spec, Mapping) and spec.get("description") else ""
@@ -125,7 +128,10 @@ def coerce_loose(schema: Mapping[str, Any] | None, args: dict[str, Any], raw: Ma
     for key, text in raw.items():
         kinds = type_names(props.get(key))
         if kinds and "string" in kinds and not isinstance(out.get(key), str):
-            admits_parsed = _json_type(out.get(key)) in kinds or ("number" in kinds and isinstance(out.get(key), int))
+            value = out.get(key)
+            # An integer is a number too; a boolean is not (although bool subclasses int).
+            is_int = isinstance(value, int) and not isinstance(value, bool)
+            admits_parsed = _json_type(value) in kinds or ("number" in kinds and is_int)
             if not admits_parsed:
                 out[key] = text
     return out

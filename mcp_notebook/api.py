@@ -9,6 +9,8 @@ functions use one shared hub, created on first use (never at import).
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
+import dataclasses
 import datetime as _dt
 import decimal
 import math
@@ -23,6 +25,7 @@ from typing import Any, TypeVar
 from . import config
 from ._progress import ProgressBar
 from ._runtime import Inbox, Runtime
+from .background import CallHandle
 from .connection import Connection, State
 from .errors import NotConnected, UsageProblem
 from .listings import LogView, PromptList, ResourceList, ServerList, TemplateList, ToolList
@@ -85,6 +88,11 @@ class Hub:
     async def arun(self, make: Callable[[Inbox], Coroutine[Any, Any, T]]) -> T:
         return await self.runtime.arun(make(Inbox.for_async_caller()))
 
+    def background(self, work: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run an awaitable of this API (``server.atools()``, ``server.aread(uri)``, …) without
+        waiting: for widget callbacks, which must never block the kernel."""
+        return self.runtime.submit(work)
+
     # -- connections ----------------------------------------------------------------------------
 
     def spec(
@@ -100,8 +108,28 @@ class Hub:
         sse: bool = False,
         server: Any = None,
         timeout: float | None = None,
+        protocol: str = "auto",
     ) -> config.ServerSpec:
         """Build the ``ServerSpec`` that ``connect`` would use (see ``connect`` for the rules)."""
+        if protocol not in ("auto", "legacy"):
+            raise UsageProblem(f"protocol is 'auto' (either era) or 'legacy' (initialize only), not {protocol!r}")
+        return dataclasses.replace(
+            self._spec(name, target, command, url, headers, env, cwd, sse, server, timeout), protocol=protocol
+        )
+
+    def _spec(
+        self,
+        name: str,
+        target: Any,
+        command: Sequence[str] | None,
+        url: str | None,
+        headers: Mapping[str, str] | None,
+        env: Mapping[str, str] | None,
+        cwd: str | os.PathLike[str] | None,
+        sse: bool,
+        server: Any,
+        timeout: float | None,
+    ) -> config.ServerSpec:
         connect_timeout = timeout if timeout is not None else self.connect_timeout
         if target is not None:
             if isinstance(target, str) and "://" in target:
@@ -301,6 +329,7 @@ class Server:
         timeout: float | None,
         progress: bool | None,
         validate: bool,
+        listener: Callable[[float, float | None, str | None], None] | None = None,
     ) -> Callable[[Inbox], Coroutine[Any, Any, ToolResult]]:
         args = jsonable({**(arguments or {}), **kwargs})
         if not isinstance(tool, str) or not tool:
@@ -308,13 +337,13 @@ class Server:
         show = self._hub.progress if progress is None else progress
 
         async def go(inbox: Inbox) -> ToolResult:
-            bar = ProgressBar(inbox, f"{self.name}.{tool}") if show else None
+            bar = ProgressBar(inbox, f"{self.name}.{tool}") if show and listener is None else None
             try:
                 raw, seconds = await self.connection.call_tool(
                     tool,
                     args,
                     timeout=self._timeout(timeout),
-                    progress=bar.report if bar else None,
+                    progress=listener or (bar.report if bar else None),
                     validate=validate,
                 )
             finally:
@@ -355,6 +384,29 @@ class Server:
         **kwargs: Any,
     ) -> ToolResult:
         return await self._hub.arun(self._call(tool, arguments, kwargs, timeout, progress, validate))
+
+    def submit(
+        self,
+        tool: str,
+        arguments: Mapping[str, Any] | None = None,
+        /,
+        *,
+        timeout: float | None = None,
+        validate: bool = True,
+        **kwargs: Any,
+    ) -> CallHandle:
+        """Start a tool call in the background and return its handle at once.
+
+        The kernel stays free; ``handle.result()`` waits, ``await handle`` awaits,
+        ``handle.cancel()`` cancels on the server, ``handle.on_progress(fn)`` follows progress.
+        A value that cannot be sent as JSON raises here; every other failure (a bad argument, a
+        dead server) ends the handle with that error.
+        """
+        handle = CallHandle(f"{self.name}.{tool}", {})
+        make = self._call(tool, arguments, kwargs, timeout, False, validate, listener=handle._report)
+        handle.arguments = jsonable({**(arguments or {}), **kwargs})
+        handle._attach(self._hub.runtime.submit(make(Inbox())))
+        return handle
 
     def _listing(self, kind: str, timeout: float | None) -> Callable[[Inbox], Awaitable[Any]]:
         async def go(inbox: Inbox) -> Any:
@@ -565,7 +617,8 @@ def connect(name: str = config.DEMO_NAME, target: Any = None, **kwargs: Any) -> 
     ``command=["mcp-server-time"]`` (with ``env=``, ``cwd=``), ``url="http://…/mcp"`` (with
     ``headers=``, and ``sse=True`` for the legacy HTTP+SSE transport), or ``server=`` an
     in-process ``MCPServer``; ``target`` may stand for any of the three. ``timeout`` bounds the
-    connect. Connecting again with the same name and target returns the live connection.
+    connect; ``protocol="legacy"`` skips the 2026-07-28 probe and uses the ``initialize``
+    handshake. Connecting again with the same name and target returns the live connection.
     """
     return default_hub().connect(name, target, **kwargs)
 

@@ -28,7 +28,9 @@ __all__ = [
     "parse_header",
     "redact_args",
     "redact_url",
+    "secret_values",
     "stdio_spec",
+    "url_secrets",
     "url_spec",
     "validate_name",
 ]
@@ -39,6 +41,8 @@ DEMO_NAME = "demo"
 DEFAULT_CONNECT_TIMEOUT = 30.0
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _SECRET_WORD = re.compile(r"(key|token|secret|passw|pwd|auth|credential|bearer|cookie|session)", re.I)
+# ``NAME=value`` (docker -e, env) or ``Name: value`` (mcp-remote --header) as one argument.
+_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)(\s*[=:]\s*)(?=\S)")
 _VAR = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*)|(?P<dollar>\$))")
 REDACTED = "***"
 
@@ -58,11 +62,22 @@ class ServerSpec:
     """An in-process ``MCPServer``/``Server`` object (``transport="in-process"``)."""
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     demo: bool = False
+    protocol: str = "auto"
+    """``"auto"`` (try 2026-07-28 ``server/discover``, fall back to ``initialize``) or ``"legacy"``
+    (the ``initialize`` handshake only, for servers that mishandle the probe)."""
 
     def same_target(self, other: ServerSpec) -> bool:
         """Whether both specs reach the same server the same way (timeouts aside)."""
-        mine = (self.transport, self.command, dict(self.env), self.cwd, self.url, dict(self.headers))
-        theirs = (other.transport, other.command, dict(other.env), other.cwd, other.url, dict(other.headers))
+        mine = (self.transport, self.command, dict(self.env), self.cwd, self.url, dict(self.headers), self.protocol)
+        theirs = (
+            other.transport,
+            other.command,
+            dict(other.env),
+            other.cwd,
+            other.url,
+            dict(other.headers),
+            other.protocol,
+        )
         return mine == theirs and self.server is other.server
 
     def describe(self) -> str:
@@ -225,17 +240,54 @@ def redact_args(args: Sequence[str]) -> list[str]:
             hide_next = False
             continue
         flag, eq, _value = arg.partition("=")
+        assignment = _ASSIGNMENT.match(arg)
         if arg.startswith("-") and _SECRET_WORD.search(flag):
             if eq:
                 out.append(f"{flag}={REDACTED}")
             else:
                 out.append(arg)
                 hide_next = True
+        elif assignment and _SECRET_WORD.search(assignment.group(1)):
+            # -e GITHUB_TOKEN=ghp_… or --header "Authorization: Bearer …": the value is the secret.
+            out.append(f"{assignment.group(1)}{assignment.group(2)}{REDACTED}")
         elif "://" in arg:
             out.append(redact_url(arg))
         else:
             out.append(arg)
     return out
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The parts of a URL that ``redact_url`` hides: user info and secret-looking query values."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    found = [p for p in (parts.username, parts.password) if p]
+    found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if _SECRET_WORD.search(k)]
+    return found
+
+
+def secret_values(spec: ServerSpec) -> list[str]:
+    """Every secret a spec carries, for scrubbing logs and errors: exactly what ``describe`` hides.
+
+    A header value counts whole and by its last word too (``Bearer abc`` → ``abc``), since a
+    server that echoes a token prints it without the scheme.
+    """
+    found = list(spec.env.values()) + url_secrets(spec.url)
+    for value in spec.headers.values():
+        found += [value, *value.split()[-1:]]
+    for original, shown in zip(spec.command, redact_args(spec.command), strict=True):
+        if original == shown:
+            continue
+        if shown.endswith(REDACTED) and original.startswith(shown[: -len(REDACTED)]):
+            hidden = original[len(shown) - len(REDACTED) :]
+            found += [hidden, *hidden.split()[-1:]]
+        else:
+            found += url_secrets(original)
+    return [s for s in found if s]
 
 
 def _quote(word: str) -> str:

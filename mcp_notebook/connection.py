@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from ._log import ConnectionLog
 from ._schema import SchemaChecker
 from ._stdio import StdioTransport
-from .config import ServerSpec
+from .config import ServerSpec, secret_values
 from .errors import (
     CallTimeout,
     ConnectFailed,
@@ -67,7 +67,7 @@ class Connection:
     def __init__(self, spec: ServerSpec, *, log_level: str | None = "info", client_name: str = "mcp_notebook") -> None:
         self.spec = spec
         self.name = spec.name
-        self.log = ConnectionLog(secrets=[*spec.env.values(), *spec.headers.values(), *_url_secrets(spec.url)])
+        self.log = ConnectionLog(secrets=secret_values(spec))
         self.state = State.CONNECTING
         self.death: str | None = None
         """Why the connection died, in words (exit code, error), once it has."""
@@ -173,7 +173,7 @@ class Connection:
 
         return Client(
             transport,
-            mode="auto",
+            mode=spec.protocol,
             log_level=self._log_level,  # type: ignore[arg-type]
             logging_callback=self._on_log_message,
             message_handler=self._on_message,
@@ -265,6 +265,8 @@ class Connection:
             if code is not None:
                 return f"the server {_exit_words(code)} during the handshake{self._stderr_tail(5)}"
         leaf = _leaf(error)
+        if isinstance(leaf, MCPError) and self.spec.url is not None:
+            return _http_handshake_failure(leaf, self.spec)
         if isinstance(leaf, MCPError):
             return f"the handshake failed: {leaf.error.message}{self._stderr_tail()}"
         if self.spec.url is not None:
@@ -517,6 +519,8 @@ def _http_failure(error: BaseException, spec: ServerSpec) -> str:
             404: "no MCP endpoint at that path (often /mcp, or /sse with --sse)",
             405: "that path does not take MCP requests (check /mcp vs /sse, and --sse)",
         }.get(status, "check the URL")
+        if status == 400 and spec.transport == "sse":
+            hint += " (a Streamable HTTP endpoint, usually /mcp, is reached without --sse)"
         return f"{url} answered HTTP {status}: {hint}"
     if name in ("ConnectError", "ConnectTimeout"):
         return f"nothing answered at {url}: is the server running, and is the host and port right?"
@@ -525,15 +529,21 @@ def _http_failure(error: BaseException, spec: ServerSpec) -> str:
     return f"talking to {url} failed: {_describe_exception(error)}"
 
 
-def _url_secrets(url: str | None) -> list[str]:
-    if not url:
-        return []
-    from urllib.parse import parse_qsl, urlsplit
+def _http_handshake_failure(error: MCPError, spec: ServerSpec) -> str:
+    # The SDK reports HTTP statuses met during the handshake as JSON-RPC errors: 404 as
+    # "Not Found", any other failure status as a generic "Server returned an error response".
+    from .config import redact_url
 
-    parts = urlsplit(url)
-    found = [p for p in (parts.password, parts.username) if p]
-    found += [v for k, v in parse_qsl(parts.query) if any(w in k.lower() for w in ("key", "token", "secret", "auth"))]
-    return found
+    url = redact_url(spec.url or "")
+    message = error.error.message
+    if message == "Not Found":
+        return f"{url} answered HTTP 404: no MCP endpoint at that path (often /mcp, or /sse with --sse)"
+    if message == "Server returned an error response":
+        return (
+            f"{url} answered with an HTTP error status: check the URL, and whether it wants credentials "
+            "(--header 'Authorization: Bearer ...')"
+        )
+    return f"the handshake with {url} failed: {message}"
 
 
 def _server_label(info: types.Implementation | None) -> str:

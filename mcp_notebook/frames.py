@@ -70,6 +70,9 @@ def tabular(value: Any) -> Table | None:
     """
     if isinstance(value, Mapping) and len(value) == 1:
         inner = next(iter(value.values()))
+        if isinstance(inner, list) and not inner:
+            # {"result": []}: no rows, not a column named "result" (which a non-empty list never gives).
+            return Table([], "records")
         if isinstance(inner, (list, Mapping)):
             found = tabular(inner)
             if found is not None and found.shape != "row":
@@ -90,6 +93,8 @@ def tabular(value: Any) -> Table | None:
         # One list of records beside scalar metadata ({"column": ..., "groups": [...]}): the list.
         lists = [v for v in values if isinstance(v, list)]
         if len(lists) == 1 and all(not isinstance(v, Mapping) for v in values):
+            if not lists[0]:
+                return Table([], "records")  # a list of records that is empty this time
             found = tabular(lists[0])
             if found is not None and found.shape == "records":
                 return found
@@ -160,10 +165,15 @@ def text_to_frame(text: str, kind: str | None, what: str = "this text") -> pd.Da
         except Exception as e:
             raise UsageProblem(f"{what} is not readable {kind.upper()}: {e}") from e
     if kind == "ndjson":
-        try:
-            return to_frame([json.loads(line) for line in text.splitlines() if line.strip()], what)
-        except json.JSONDecodeError as e:
-            raise UsageProblem(f"{what} is not NDJSON: line {e.lineno}: {e.msg}") from e
+        records = []
+        # Each line is decoded alone, so the error's own line number is always 1: count lines here.
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise UsageProblem(f"{what} is not NDJSON: line {number}: {e.msg}") from e
+        return to_frame(records, what)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:

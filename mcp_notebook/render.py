@@ -102,7 +102,9 @@ def pretty_json(value: Any, budget: int) -> tuple[str, bool]:
 
 
 def base64_size(data: str) -> int:
-    return len(data) * 3 // 4
+    # Each "=" of padding stands for a byte that is not there: "AAFiaW5hcnk=" is 8 bytes, not 9.
+    tail = data[-4:].rstrip()
+    return len(data) * 3 // 4 - (len(tail) - len(tail.rstrip("=")))
 
 
 def _checked_binary(mime: str | None, data: str, limits: Limits) -> str | None:
@@ -223,6 +225,8 @@ def table_html(
     notes = []
     if total > shown:
         notes.append(f"showing {shown:,} of {total:,} rows")
+    if not total:
+        notes.append("no rows")  # an empty table would otherwise show nothing at all
     if footer:
         notes.append(footer)
     foot = f'<div style="{MUTED}">{esc(" · ".join(notes))}</div>' if notes else ""
@@ -239,7 +243,9 @@ def table_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], total: int
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)).rstrip() for row in shown]
     if total > len(shown):
         lines.append(f"… {total - len(shown):,} more rows")
-    return "\n".join(lines)
+    if not total:
+        lines.append("(no rows)")
+    return "\n".join(lines).strip("\n")
 
 
 def _take(rows: Iterable[Sequence[Any]], n: int) -> list[Sequence[Any]]:
@@ -251,9 +257,15 @@ def _take(rows: Iterable[Sequence[Any]], n: int) -> list[Sequence[Any]]:
     return out
 
 
-_FENCE = re.compile(r"^ {0,3}(```+|~~~+)", re.M)
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
-_BAD_SCHEME = re.compile(r"(?i)\b(j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t|data)(\s*):")
+# A fence opener (CommonMark: at most 3 spaces, 3+ backticks whose info has no backtick, or 3+ tildes).
+_FENCE = re.compile(r"( {0,3})(`{3,}(?=[^`]*\Z)|~{3,})(.*)")
+# A line that could open a fence inside a list item or quote (or as indented text): anything but letters
+# before the run. Such lines are given a backslash, so only the fences re-emitted here exist.
+_FENCE_LIKE = re.compile(r"^([ \t>*+\-.)0-9]*)(?=`{3,}[^`\n]*$|~~~)", re.M)
+# A code span: an unescaped backtick run, closed by a run of the same length, within one paragraph.
+_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.S)
+# "javascript\:" is "javascript:" once Markdown drops the backslash escape.
+_BAD_SCHEME = re.compile(r"(?i)\b(j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t|data)(\s*)\\?:")
 
 
 def safe_markdown(text: str, limit: int = DEFAULT_LIMITS.text_chars) -> str:
@@ -262,41 +274,79 @@ def safe_markdown(text: str, limit: int = DEFAULT_LIMITS.text_chars) -> str:
     Front ends render trusted Markdown output without sanitising it, so ``<img onerror=…>`` or a
     ``javascript:`` link in a server's text would run. Outside code, ``<`` and ``&`` become
     entities (no tag can open) and dangerous schemes lose their colon's meaning.
+
+    Code is kept raw only where no renderer can read it as prose: each fenced block is re-emitted
+    at column 0 (so no list or quote can end it early) with a fence longer than any run inside it,
+    and every other fence-like line is escaped. An inline code span holding ``<`` or a script
+    scheme becomes ``<code>`` with every character an entity, which shows the same in any context.
     """
     shown, cut = clip(text, limit)
-    parts: list[str] = []
-    pos = 0
-    in_fence: str | None = None
-    for match in _FENCE.finditer(shown):
-        marker = match.group(1)
-        if in_fence is None:
-            parts.append(_defuse_prose(shown[pos : match.start()]))
-            pos = match.start()
-            in_fence = marker
-        elif marker[0] == in_fence[0] and len(marker) >= len(in_fence):
-            end = shown.find("\n", match.end())
-            end = len(shown) if end == -1 else end
-            parts.append(shown[pos:end])
-            pos = end
-            in_fence = None
-    rest = shown[pos:]
-    # An unclosed fence (often from the cut) is closed, so what follows is not taken for code.
-    parts.append(f"{rest}\n{in_fence}" if in_fence else _defuse_prose(rest))
-    result = "".join(parts)
+    # Markdown also ends lines at a lone \r; splitting as renderers do keeps fences in step with them.
+    lines = shown.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[str] = []
+    prose: list[str] = []
+    i = 0
+    while i < len(lines):
+        opener = _FENCE.fullmatch(lines[i])
+        i += 1
+        if opener is None:
+            prose.append(lines[i - 1])
+            continue
+        indent, marker, info = opener.groups()
+        closer = re.compile(rf" {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}[ \t]*")
+        body: list[str] = []
+        while i < len(lines) and not closer.fullmatch(lines[i]):
+            # The renderer strips the opener's indentation from the content; so does moving it to column 0.
+            line = lines[i]
+            body.append(line[min(len(indent), len(line) - len(line.lstrip(" "))) :])
+            i += 1
+        i += 1  # the closer (or the end: an unclosed fence, often from the cut, is closed here)
+        runs = re.findall(rf"{re.escape(marker[0])}+", "\n".join(body))
+        fence = marker[0] * max([len(marker)] + [len(r) + 1 for r in runs])
+        if prose:
+            out.append(_defuse_prose("\n".join(prose)))
+            prose = []
+        out.append("\n".join([fence + _defuse_plain(info), *body, fence]))
+    if prose or not out:
+        out.append(_defuse_prose("\n".join(prose)))
+    result = out[0]
+    for segment in out[1:]:
+        # A blank line on each side of a fence: JupyterLab pairs math delimiters ($, \begin … \end)
+        # across single line ends before rendering, and one pair spanning an opener or closer would
+        # take the fence apart; math never spans a blank line.
+        blank = result.endswith("\n") or segment.startswith("\n") or not segment
+        result += ("\n" if blank else "\n\n") + segment
     if cut:
         result += f"\n\n*{cut_note(cut)}*"
     return result
 
 
 def _defuse_prose(text: str) -> str:
+    text = _FENCE_LIKE.sub(r"\1\\", text)
     out: list[str] = []
     pos = 0
     for span in _CODE_SPAN.finditer(text):
         out.append(_defuse_plain(text[pos : span.start()]))
-        out.append(span.group(0))
+        out.append(_inert_code(span.group(0), span.group(2)))
         pos = span.end()
     out.append(_defuse_plain(text[pos:]))
-    return "".join(out)
+    # Again: a line whose closing backticks went into a <code> may have become fence-like.
+    return _FENCE_LIKE.sub(r"\1\\", "".join(out))
+
+
+def _inert_code(written: str, code: str) -> str:
+    if "<" not in code and not _BAD_SCHEME.search(code):
+        return written
+    # As a renderer shows a span: line ends as spaces, one space stripped from each padded end.
+    code = code.replace("\n", " ")
+    if code.startswith(" ") and code.endswith(" ") and code.strip(" "):
+        code = code[1:-1]
+    # Entities for all ASCII punctuation: the text shows as written and nothing in it is markup.
+    return (
+        "<code>"
+        + "".join(f"&#{ord(c)};" if c.isascii() and not c.isalnum() and c != " " else c for c in code)
+        + "</code>"
+    )
 
 
 def _defuse_plain(text: str) -> str:

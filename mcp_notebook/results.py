@@ -270,7 +270,10 @@ class ResourceResult:
         """Parsed JSON (JSON/NDJSON resources, or text that is JSON); None otherwise."""
         kind = frames.kind_of_text(self.mime_type, self.uri)
         if kind == "ndjson":
-            return [json.loads(line) for line in self.text.splitlines() if line.strip()]
+            try:
+                return [json.loads(line) for line in self.text.splitlines() if line.strip()]
+            except json.JSONDecodeError:  # None, as for JSON that does not parse; to_dataframe() says why
+                return None
         ok, value = frames.parse_json_texts([self.text]) if kind in ("json", None) else (False, None)
         return value if ok else None
 
@@ -314,7 +317,8 @@ class ResourceResult:
         contents = self.raw.contents
         if len(contents) == 1 and isinstance(contents[0], types.TextResourceContents):
             kind = frames.kind_of_text(contents[0].mime_type, self.uri)
-            table = _text_table(contents[0].text, kind) if kind in ("csv", "tsv") else None
+            # limits.rows, not the default: the display limits set on the result hold for CSV too.
+            table = _text_table(contents[0].text, kind, limits.rows) if kind in ("csv", "tsv") else None
             if table is not None:
                 columns, rows, total = table
                 parts.append(render.table_html(columns, rows, total, limits, footer=".to_dataframe() has it all"))
@@ -330,12 +334,11 @@ class ResourceResult:
         return f'<div class="mcpnb-result">{"".join(parts)}</div>'
 
 
-def _text_table(text: str, kind: str | None) -> tuple[list[str], list[list[str]], int] | None:
+def _text_table(text: str, kind: str | None, limit: int) -> tuple[list[str], list[list[str]], int] | None:
     """Header and first rows of CSV/TSV text, without pandas; None if it does not parse."""
     import csv
 
     sep = "\t" if kind == "tsv" else ","
-    limit = render.DEFAULT_LIMITS.rows
     head = text[:200_000]  # enough for the rows shown; the count below is over the whole text
     try:
         reader = csv.reader(head.splitlines()[: limit + 1], delimiter=sep)

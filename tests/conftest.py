@@ -15,28 +15,26 @@ from mcp_notebook.api import Hub
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def hub() -> Iterator[Hub]:
-    """A Hub with its own loop thread; every connection is closed (and killed) afterwards."""
-    runtime = Runtime(name="mcp-notebook-test-loop")
+def _private_hub(name: str) -> Iterator[Hub]:
+    runtime = Runtime(name=name)
     h = Hub(runtime, timeout=30.0, progress=False)
     try:
         yield h
     finally:
         h.close_all()
         runtime.stop()
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    """A Hub with its own loop thread; every connection is closed (and killed) afterwards."""
+    yield from _private_hub("mcp-notebook-test-loop")
 
 
 @pytest.fixture(scope="session")
 def shared_hub() -> Iterator[Hub]:
     """One Hub for a whole session, for tests that only read from the demo server."""
-    runtime = Runtime(name="mcp-notebook-shared-loop")
-    h = Hub(runtime, timeout=30.0, progress=False)
-    try:
-        yield h
-    finally:
-        h.close_all()
-        runtime.stop()
+    yield from _private_hub("mcp-notebook-shared-loop")
 
 
 @pytest.fixture(scope="session")

@@ -293,3 +293,67 @@ def test_close_all_is_bounded_and_leaves_no_process(hub):
     hub.close_all()
     assert time.monotonic() - started < 2.5
     assert pids_alive(pids) == []
+
+
+def test_demo_in_the_legacy_era_behaves_the_same(hub):
+    legacy = hub.connect("old", command=[sys.executable, "-m", "mcp_notebook.demo"], protocol="legacy")
+    assert legacy.protocol_version == "2025-11-25"
+    assert len(legacy.call("query", island="Dream", limit=4).to_dataframe()) == 4
+    assert legacy.call("slow_count", n=2, delay=0.05).text == "counted to 2"
+    assert any("slow_count reached 2 of 2" in row["text"] for row in legacy.log().rows())
+    assert legacy.call("fail").is_error
+    modern = hub.connect("new", command=[sys.executable, "-m", "mcp_notebook.demo"])
+    assert modern.protocol_version == "2026-07-28"
+    modern.call("slow_count", n=1, delay=0)
+    assert any("slow_count reached 1 of 1" in row["text"] for row in modern.log().rows())  # logs opted in
+
+
+def test_interrupt_during_connect_leaves_nothing_behind(hub):
+    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    before = set(os.listdir("/proc"))
+    with pytest.raises(KeyboardInterrupt):
+        faulty(hub, FAULTY_SLOW_START="30")
+    assert hub.registry.names() == []
+    time.sleep(0.3)
+    spawned = [int(p) for p in set(os.listdir("/proc")) - before if p.isdigit()]
+    leftover = [p for p in pids_alive(spawned) if "faulty.py" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+    assert leftover == []
+
+
+def test_submit_runs_in_the_background(hub):
+    demo = hub.connect("demo")
+    reports = []
+    started = time.monotonic()
+    handle = demo.submit("slow_count", n=4, delay=0.1)
+    handle.on_progress(lambda p, total, message: reports.append((p, total)))
+    assert time.monotonic() - started < 0.1  # returned at once
+    assert handle.state == "running"
+    result = handle.result(timeout=10)
+    assert result.text == "counted to 4" and handle.state == "done"
+    assert reports[-1] == (4, 4)
+    assert handle.elapsed >= 0.4
+
+    wrong = demo.submit("query", limit="ten")
+    assert isinstance(wrong.exception(timeout=10), errors.ArgumentsInvalid)
+    assert wrong.state == "failed"
+
+    async def awaited():
+        return (await demo.submit("echo", text="awaited handle")).text
+
+    assert asyncio.run(awaited()) == "awaited handle"
+
+
+def test_cancelling_a_handle_cancels_on_the_server(hub):
+    server = faulty(hub)
+    handle = server.submit("hang")
+    time.sleep(0.3)
+    finished = threading.Event()
+    handle.add_done_callback(lambda h: finished.set())
+    assert handle.cancel()
+    assert finished.wait(2) and handle.state == "cancelled"
+    deadline = time.monotonic() + 3
+    while server.call("cancelled").data != {"result": 1} and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.call("cancelled").data == {"result": 1}
+    assert server.call("echo", text="usable").text == "usable"

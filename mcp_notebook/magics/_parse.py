@@ -177,6 +177,10 @@ class CommandParser(argparse.ArgumentParser):
         raise HelpShown()
 
     def parse(self, words: Sequence[str]) -> argparse.Namespace:
+        if self.usage is None:
+            # parse_intermixed_args keeps the built usage as a %-template while it parses; the "%" of
+            # "%mcp" in it would make -h fail with a ValueError. Escaped, it reads back as written.
+            self.usage = self.format_usage().removeprefix("usage: ").strip().replace("%", "%%")
         try:
             return self.parse_intermixed_args(list(words))
         except argparse.ArgumentError as e:
@@ -203,15 +207,20 @@ def resolve_value(word: Word, namespace: Mapping[str, Any], what: str) -> tuple[
     if any(how == "quoted" for _, how in parts):
         return text, None
     try:
-        return json.loads(text), text
+        return json.loads(text, parse_constant=_not_json), text
     except ValueError:
         return text, None
+
+
+def _not_json(name: str) -> Any:
+    # Python's json reads NaN and Infinity, which are not JSON: `x=NaN` would go out as null.
+    raise ValueError(f"{name} is not JSON")
 
 
 def _bracket_value(text: str, namespace: Mapping[str, Any], what: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: nested thousands deep
         json_error = e
     if text.startswith("{") and text.endswith("}"):
         expr = text[1:-1].strip()
@@ -220,7 +229,7 @@ def _bracket_value(text: str, namespace: Mapping[str, Any], what: str) -> Any:
         return evaluate(expr, namespace, what)
     try:
         return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, RecursionError, MemoryError):
         raise UsageProblem(f"{what}: {text[:60]!r} is neither JSON nor a Python literal ({json_error})") from None
 
 
@@ -278,6 +287,8 @@ def parse_body(body: str, what: str) -> dict[str, Any]:
             raise UsageProblem(
                 f"{what}: the cell body is not valid JSON: {e.msg} at line {line}, column {col}"
             ) from None
+        except RecursionError:
+            raise UsageProblem(f"{what}: the cell body is nested too deeply to read") from None
     else:
         value = _load_yaml(body, what)
     if value is None:
@@ -301,26 +312,40 @@ def _load_yaml(body: str, what: str) -> Any:
         raise UsageProblem(f"{what}: the cell body is not valid YAML: {e.problem or e}{where}") from None
     except yaml.YAMLError as e:
         raise UsageProblem(f"{what}: the cell body is not valid YAML: {e}") from None
+    except RecursionError:
+        raise UsageProblem(f"{what}: the cell body is nested too deeply to read") from None
 
 
 @functools.cache
 def _json_like_loader() -> Any:
-    """A SafeLoader that reads scalars as JSON would: ``no``, ``on``, ``2024-01-01`` stay text.
+    """A SafeLoader that reads scalars as JSON would: ``no``, ``on``, ``2024-01-01``, ``007`` stay text.
 
-    YAML 1.1 turns ``sex: no`` into False and dates into date objects; neither survives the trip
-    to a JSON-speaking server as the user meant.
+    YAML 1.1 turns ``sex: no`` into False, dates into date objects, ``007`` into octal 7 and
+    ``12:30`` into 750 (base 60); none survives the trip to a JSON-speaking server as the user meant.
+    Numbers are read where JSON would read them, and nowhere else.
     """
     import yaml
 
     class Loader(yaml.SafeLoader):  # type: ignore[misc]
         pass
 
-    dropped = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    dropped = (
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:timestamp",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+    )
     Loader.yaml_implicit_resolvers = {
         first: [(tag, rx) for tag, rx in rules if tag not in dropped]
         for first, rules in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
     Loader.add_implicit_resolver(
         "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^-?(?:0|[1-9][0-9]*)$"), list("-0123456789"))
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)$"),
+        list("-0123456789"),
     )
     return Loader
