@@ -269,9 +269,7 @@ def test_stderr_goes_to_the_log_not_the_terminal(hub, capfd):
 
 def test_secrets_never_show(hub):
     secret = "tok-9f8e7d6c5b4a"
-    server = hub.connect(
-        "s", command=[sys.executable, str(FAULTY), "--api-key", secret], env={"FAULTY_TOKEN": secret}
-    )
+    server = hub.connect("s", command=[sys.executable, str(FAULTY), "--api-key", secret], env={"FAULTY_TOKEN": secret})
     server.call("shout", text=f"leaking {secret}")  # even when the server prints it
     shown = [
         repr(server),

@@ -43,7 +43,9 @@ def test_a_session_in_a_kernel():
         mistake = k.run("%mcp call demo.qeury")
         assert (mistake.status, mistake.ename) == ("error", "UsageError")
         assert "did you mean 'query'" in mistake.evalue
-        awaited = k.ok("import mcp_notebook as mn\nr = await mn.get('demo').acall('echo', text='awaited')\nprint(r.text)")
+        awaited = k.ok(
+            "import mcp_notebook as mn\nr = await mn.get('demo').acall('echo', text='awaited')\nprint(r.text)"
+        )
         assert "awaited" in awaited.text()
         # The server's stderr goes to its log, never into a cell.
         k.ok(CONNECT_FAULTY)

@@ -101,7 +101,7 @@ def test_results_returned_stored_and_as_frames(with_demo):
         ("call demo.query text='unclosed", None, ["unclosed '"]),
         ("call demo.query x={1 +}", None, ["not a Python expression"]),
         ("call demo.query x=$undefined_thing", None, ["$undefined_thing is not defined"]),
-        ("call demo.query", "{\n  \"limit\": ,\n}", ["not valid JSON", "line 2"]),
+        ("call demo.query", '{\n  "limit": ,\n}', ["not valid JSON", "line 2"]),
         ("call demo.query", "- a\n- b\n", ["must be a mapping"]),
         ("call demo.query", "limit: [1,\n", ["not valid YAML", "line 2"]),
         ("call demo.query --timeout", None, ["--timeout: expected one argument", "%mcp help call"]),

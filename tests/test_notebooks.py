@@ -58,7 +58,9 @@ def test_quickstart():
     assert "counted to 8" in outputs_of(nb, "%mcp call demo.slow_count")
     slow_cell = next(c for c in nb.cells if c.source.startswith("%mcp call demo.slow_count"))
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in slow_cell.outputs)
-    assert "failed" in outputs_of(nb, "%mcp call demo.fail") and "no penguins on Mars" in outputs_of(nb, "%mcp call demo.fail")
+    assert "failed" in outputs_of(nb, "%mcp call demo.fail") and "no penguins on Mars" in outputs_of(
+        nb, "%mcp call demo.fail"
+    )
     assert "Torgersen" in outputs_of(nb, "import mcp_notebook as mn")
     assert "connected" in outputs_of(nb, "%mcp log demo")
     assert "disconnected 1 server" in outputs_of(nb, "%mcp disconnect --all")

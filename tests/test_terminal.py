@@ -51,9 +51,7 @@ def test_interactive_session_on_stdin():
             "exit",
         ]
     )
-    done = subprocess.run(
-        [*IPYTHON, "--simple-prompt"], input=lines + "\n", capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run([*IPYTHON, "--simple-prompt"], input=lines + "\n", capture_output=True, text=True, timeout=60)
     out = done.stdout + done.stderr
     assert "typed at the prompt" in out
     assert "UsageError: no tool 'qeury' on 'demo'; did you mean 'query'?" in out
