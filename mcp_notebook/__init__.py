@@ -35,6 +35,7 @@ __all__ = [
     "connect",
     "disconnect",
     "disconnect_all",
+    "explore",
     "get",
     "load_ipython_extension",
     "servers",
@@ -57,10 +58,12 @@ if TYPE_CHECKING:
         UsageProblem,
     )
     from .results import PromptResult, ResourceResult, ToolResult
+    from .widgets import explore
 
 _LAZY = {
     **dict.fromkeys(["Hub", "Server", "aconnect", "connect", "disconnect", "disconnect_all", "get", "servers"], "api"),
     **dict.fromkeys(["PromptResult", "ResourceResult", "ToolResult"], "results"),
+    "explore": "widgets",
     **dict.fromkeys(
         [
             "ArgumentsInvalid",

@@ -52,6 +52,32 @@ class SchemaChecker:
         error = jsonschema.exceptions.best_match(errors)
         raise ArgumentsInvalid(f"{what}: {explain(error, schema)}{hint}")
 
+    def field_errors(
+        self, schema: Mapping[str, Any] | None, args: Mapping[str, Any]
+    ) -> list[tuple[tuple[str, ...], str]]:
+        """Every problem as (path of the field, short message), for showing next to form fields.
+
+        A missing required property is reported at its own path, so the message lands under it.
+        """
+        validator = self._validator(schema) if schema else None
+        if validator is None:
+            return []
+        try:
+            errors = list(validator.iter_errors(dict(args)))
+        except Exception:
+            return []
+        out: list[tuple[tuple[str, ...], str]] = []
+        for error in errors:
+            path = tuple(str(p) for p in error.absolute_path)
+            if error.validator == "required" and isinstance(error.instance, Mapping):
+                wanted = error.validator_value if isinstance(error.validator_value, list) else []
+                out += [((*path, str(n)), "required") for n in wanted if n not in error.instance]
+            elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+                out.append((path, _short(error.message)))
+            else:
+                out.append((path, f"{_short(error.message)} (rule: {error.validator})"))
+        return out
+
 
 def explain(error: Any, schema: Mapping[str, Any]) -> str:
     """One readable sentence for a jsonschema ``ValidationError``."""

@@ -334,6 +334,24 @@ def _log(parser: CommandParser) -> Handler:
     return run
 
 
+@command(
+    "explore",
+    "Open the explorer: browse servers, fill tool forms built from their schemas, run, copy as code.",
+    usage="%(prog)s [SERVER]",
+    epilog="It never blocks the kernel: runs happen in the background and can be cancelled. Example: %mcp explore demo",
+)
+def _explore(parser: CommandParser) -> Handler:
+    parser.add_argument("server", nargs="?", help="the server to show first (default: the first connected)")
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        _no_body(ctx, "explore")
+        from ..widgets import explore
+
+        return explore(str(args.server) if args.server else None, hub=ctx.hub)
+
+    return run
+
+
 # -- lifecycle --------------------------------------------------------------------------------------------
 
 
