@@ -64,3 +64,12 @@ def test_quickstart():
     assert "Torgersen" in outputs_of(nb, "import mcp_notebook as mn")
     assert "connected" in outputs_of(nb, "%mcp log demo")
     assert "disconnected 1 server" in outputs_of(nb, "%mcp disconnect --all")
+
+
+def test_explorer_notebook():
+    nb = execute("explorer.ipynb")
+    explore_cell = next(c for c in nb.cells if c.source == "%mcp explore demo")
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in explore_cell.outputs)
+    assert "Gentoo" in outputs_of(nb, "%mcp call demo.query species=Gentoo")
+    frame = outputs_of(nb, "ex.tools.last_result.to_dataframe()")
+    assert "Biscoe" in frame and "Dream" in frame and "Torgersen" in frame
