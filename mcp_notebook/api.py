@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from . import config
 from ._progress import ProgressBar
 from ._runtime import Inbox, Runtime
+from .asking import Asker, ElicitPolicy, InputAsker, Policy, SamplePolicy
 from .background import CallHandle
 from .connection import Connection, State
 from .errors import NotConnected, UsageProblem
@@ -48,6 +49,7 @@ __all__ = [
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 120.0
+LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
 EXIT_BUDGET = 2.0  # jupyter_client SIGKILLs a kernel 2.5 s after asking it to shut down
 
 
@@ -161,18 +163,48 @@ class Hub:
     def _options(self) -> dict[str, Any]:
         return {"log_level": self.log_level}
 
-    def connect(self, name: str = config.DEMO_NAME, target: Any = None, **kwargs: Any) -> Server:
+    def _connect_options(
+        self, on_elicit: ElicitPolicy, on_sample: SamplePolicy, roots: Sequence[str | os.PathLike[str]] | None
+    ) -> dict[str, Any]:
+        policy = Policy(on_elicit, on_sample)
+        return {
+            **self._options(),
+            "policy": policy,
+            "roots": [os.fspath(r) for r in roots] if roots is not None else None,
+        }
+
+    def connect(
+        self,
+        name: str = config.DEMO_NAME,
+        target: Any = None,
+        *,
+        on_elicit: ElicitPolicy = None,
+        on_sample: SamplePolicy = None,
+        roots: Sequence[str | os.PathLike[str]] | None = None,
+        **kwargs: Any,
+    ) -> Server:
         spec = self.spec(name, target, **kwargs)
+        options = self._connect_options(on_elicit, on_sample, roots)
         self._install_exit_hook()
         _warm_up()
-        conn = self.run(lambda inbox: self.registry.connect(spec, **self._options()))
+        conn = self.run(lambda inbox: self.registry.connect(spec, **options))
         return Server(self, conn)
 
-    async def aconnect(self, name: str = config.DEMO_NAME, target: Any = None, **kwargs: Any) -> Server:
+    async def aconnect(
+        self,
+        name: str = config.DEMO_NAME,
+        target: Any = None,
+        *,
+        on_elicit: ElicitPolicy = None,
+        on_sample: SamplePolicy = None,
+        roots: Sequence[str | os.PathLike[str]] | None = None,
+        **kwargs: Any,
+    ) -> Server:
         spec = self.spec(name, target, **kwargs)
+        options = self._connect_options(on_elicit, on_sample, roots)
         self._install_exit_hook()
         _warm_up()
-        conn = await self.arun(lambda inbox: self.registry.connect(spec, **self._options()))
+        conn = await self.arun(lambda inbox: self.registry.connect(spec, **options))
         return Server(self, conn)
 
     def get(self, name: str) -> Server:
@@ -330,6 +362,7 @@ class Server:
         progress: bool | None,
         validate: bool,
         listener: Callable[[float, float | None, str | None], None] | None = None,
+        asker: Asker | None = None,
     ) -> Callable[[Inbox], Coroutine[Any, Any, ToolResult]]:
         args = jsonable({**(arguments or {}), **kwargs})
         if not isinstance(tool, str) or not tool:
@@ -338,14 +371,16 @@ class Server:
 
         async def go(inbox: Inbox) -> ToolResult:
             bar = ProgressBar(inbox, f"{self.name}.{tool}") if show and listener is None else None
+            conn = self.connection
             try:
-                raw, seconds = await self.connection.call_tool(
-                    tool,
-                    args,
-                    timeout=self._timeout(timeout),
-                    progress=listener or (bar.report if bar else None),
-                    validate=validate,
-                )
+                with conn.asking(asker or InputAsker(inbox)):
+                    raw, seconds = await conn.call_tool(
+                        tool,
+                        args,
+                        timeout=self._timeout(timeout),
+                        progress=listener or (bar.report if bar else None),
+                        validate=validate,
+                    )
             finally:
                 if bar is not None:
                     inbox.post(bar.close)
@@ -403,7 +438,7 @@ class Server:
         dead server) ends the handle with that error.
         """
         handle = CallHandle(f"{self.name}.{tool}", {})
-        make = self._call(tool, arguments, kwargs, timeout, False, validate, listener=handle._report)
+        make = self._call(tool, arguments, kwargs, timeout, False, validate, listener=handle._report, asker=handle)
         handle.arguments = jsonable({**(arguments or {}), **kwargs})
         handle._attach(self._hub.runtime.submit(make(Inbox())))
         return handle
@@ -445,7 +480,9 @@ class Server:
 
         async def go(inbox: Inbox) -> ResourceResult:
             started = time.perf_counter()
-            raw = await self.connection.read(uri, self._timeout(timeout))
+            conn = self.connection
+            with conn.asking(InputAsker(inbox)):
+                raw = await conn.read(uri, self._timeout(timeout))
             return ResourceResult(raw, server=self.name, uri=uri, duration=time.perf_counter() - started)
 
         return go
@@ -464,7 +501,9 @@ class Server:
         args = {k: v if isinstance(v, str) else _to_text(v) for k, v in {**(arguments or {}), **kwargs}.items()}
 
         async def go(inbox: Inbox) -> PromptResult:
-            raw = await self.connection.get_prompt(name, args, self._timeout(timeout))
+            conn = self.connection
+            with conn.asking(InputAsker(inbox)):
+                raw = await conn.get_prompt(name, args, self._timeout(timeout))
             return PromptResult(raw, server=self.name, prompt=name, arguments=args)
 
         return go
@@ -479,6 +518,32 @@ class Server:
         self, name: str, arguments: Mapping[str, Any] | None = None, /, *, timeout: float | None = None, **kwargs: Any
     ) -> PromptResult:
         return await self._hub.arun(self._prompt(name, arguments, kwargs, timeout))
+
+    def roots(self) -> list[str]:
+        """The folders offered to the server as roots (the working directory, unless changed)."""
+        return list(self.connection.roots)
+
+    def set_roots(self, roots: Sequence[str | os.PathLike[str]]) -> list[str]:
+        """Offer these folders instead (a 2025-era server is told the list changed)."""
+        paths = [os.fspath(r) for r in roots]
+        self._hub.run(lambda inbox: self.connection.set_roots(paths))
+        return self.roots()
+
+    def add_root(self, path: str | os.PathLike[str]) -> list[str]:
+        current = self.roots()
+        return self.set_roots([*current, os.fspath(path)] if os.fspath(path) not in current else current)
+
+    def remove_root(self, path: str | os.PathLike[str]) -> list[str]:
+        current = self.roots()
+        if os.fspath(path) not in current:
+            raise UsageProblem(f"{os.fspath(path)!r} is not a root of {self.name!r} (roots: {', '.join(current)})")
+        return self.set_roots([r for r in current if r != os.fspath(path)])
+
+    def set_log_level(self, level: str) -> None:
+        """Ask for server log messages at ``level`` and above (``debug`` … ``emergency``)."""
+        if level not in LOG_LEVELS:
+            raise UsageProblem(f"{level!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        self._hub.run(lambda inbox: self.connection.set_log_level(level))
 
     def log(self) -> LogView:
         """The server's stderr, its log messages and this client's notes about it, oldest first."""

@@ -35,6 +35,34 @@ class CallHandle:
         self.future: concurrent.futures.Future[ToolResult] = concurrent.futures.Future()
         self._progress_listeners: list[ProgressListener] = []
         self._lock = threading.Lock()
+        self.asker: Any = None
+        """Who answers the server's questions during this call (the explorer or the handle's
+        widget sets one); with none, questions are declined and the server's log says so."""
+
+    # -- the server asks (the handle stands in for whoever displays it) -------------------------------
+
+    async def _watcher(self) -> Any:
+        # Whoever shows the handle attaches an asker right after submit(); give them a moment.
+        for _ in range(20):
+            if self.asker is not None:
+                return self.asker
+            await asyncio.sleep(0.01)
+        raise LookupError("no one is watching this background call")
+
+    async def elicit(self, ask: Any) -> Any:
+        return await (await self._watcher()).elicit(ask)
+
+    async def sample(self, server: str, params: Any) -> Any:
+        return await (await self._watcher()).sample(server, params)
+
+    def _ipython_display_(self) -> None:
+        # A live view: progress and Cancel while it runs, the server's questions as forms, then
+        # the result in the same place.
+        from IPython.display import display
+
+        from .widgets._handle import HandleView
+
+        display(HandleView(self))  # type: ignore[no-untyped-call]
 
     # -- wiring (the API side) -----------------------------------------------------------------------
 

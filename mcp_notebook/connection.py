@@ -12,20 +12,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import os
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import anyio
 import mcp_types as types
 from mcp import Client
-from mcp.shared.exceptions import MCPError
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 
 from ._log import ConnectionLog
 from ._schema import SchemaChecker
 from ._stdio import StdioTransport
+from .asking import CURRENT_ASKER, Ask, Asker, Policy, describe_decline
 from .config import ServerSpec, secret_values
 from .errors import (
     CallTimeout,
@@ -44,6 +48,16 @@ if sys.version_info < (3, 11):  # pragma: no cover - anyio brings the backport t
     from exceptiongroup import BaseExceptionGroup
 
 __all__ = ["Connection", "State"]
+
+_HANDSHAKE_VERSIONS = frozenset(HANDSHAKE_PROTOCOL_VERSIONS)
+_LEVELS = {
+    name: rank
+    for rank, name in enumerate(("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"))
+}
+SAMPLING_DECLINED = -1  # the code the spec's examples use for "user rejected sampling request"
+SAMPLING_DECLINED_TEXT = "The user declined the sampling request"
+LOUD_LEVELS = ("warning", "error", "critical", "alert", "emergency")
+"""Server log levels that also show in the cell of the call that was running."""
 
 T = TypeVar("T")
 ProgressFn = Callable[[float, float | None, str | None], None]
@@ -64,7 +78,15 @@ class State(str, enum.Enum):
 class Connection:
     """A named connection to one MCP server. Build it, then ``await open()`` on the runtime loop."""
 
-    def __init__(self, spec: ServerSpec, *, log_level: str | None = "info", client_name: str = "mcp_notebook") -> None:
+    def __init__(
+        self,
+        spec: ServerSpec,
+        *,
+        log_level: str | None = "info",
+        client_name: str = "mcp_notebook",
+        policy: Policy | None = None,
+        roots: list[str] | None = None,
+    ) -> None:
         self.spec = spec
         self.name = spec.name
         self.log = ConnectionLog(secrets=secret_values(spec))
@@ -74,7 +96,9 @@ class Connection:
         self.client: Client | None = None
         self.transport: StdioTransport | None = None
         self.connected_at: float | None = None
-        self._log_level = log_level
+        self._log_level = log_level  # fixed in the 2026-era session at connect
+        self.log_level = log_level
+        """The server log level asked for now (``set_log_level`` changes it)."""
         self._client_name = client_name
         self._owner: asyncio.Task[None] | None = None
         self._stop: asyncio.Event | None = None
@@ -82,6 +106,111 @@ class Connection:
         self._tools: dict[str, types.Tool] | None = None
         self._prompts: dict[str, types.Prompt] | None = None
         self.checker = SchemaChecker()
+        self.policy = policy or Policy()
+        self.roots: list[str] = list(roots) if roots is not None else [os.getcwd()]
+        """Folders offered to the server as roots (paths or file:// URIs)."""
+        self._askers: list[Asker] = []  # askers of the calls in flight, newest last
+
+    # -- the user, when the server asks ----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def asking(self, asker: Asker | None) -> Iterator[None]:
+        """Within this block (a call's coroutine), server questions go to ``asker``.
+
+        2026-07-28 servers ask inside the call's own task, so a context variable finds the asker;
+        older servers send their request on the connection's own task, so the newest call in flight
+        that has an asker takes it.
+        """
+        if asker is None:
+            yield
+            return
+        token = CURRENT_ASKER.set(asker)
+        self._askers.append(asker)
+        try:
+            yield
+        finally:
+            self._askers.remove(asker)
+            CURRENT_ASKER.reset(token)
+
+    def _asker(self) -> Asker | None:
+        return CURRENT_ASKER.get() or (self._askers[-1] if self._askers else None)
+
+    async def _on_elicit(self, context: Any, params: types.ElicitRequestParams) -> types.ElicitResult | types.ErrorData:
+        if isinstance(params, types.ElicitRequestURLParams):
+            ask = Ask(self.name, "url", params.message, url=params.url)
+            self.log.add("client", f"asks to open a link on {ask.domain}: {params.message}")
+        else:
+            ask = Ask(self.name, "form", params.message, schema=dict(params.requested_schema or {}))
+            self.log.add("client", f"asks for input: {params.message}")
+        answer = await self.policy.elicit(ask)
+        if answer is None:
+            asker = self._asker()
+            try:
+                if asker is None:
+                    raise LookupError("no asker")
+                answer = await asker.elicit(ask)
+            except LookupError:
+                self.log.add("client", describe_decline("form" if ask.mode == "form" else "link"), "warning")
+                return types.ElicitResult(action="decline")
+        if answer.action == "accept" and ask.mode == "form":
+            problems = self.checker.field_errors(ask.schema, answer.content or {})
+            if problems:
+                path, why = problems[0]
+                self.log.add(
+                    "client", f"the answer does not fit the form ({'.'.join(path)}: {why}); cancelled", "warning"
+                )
+                return types.ElicitResult(action="cancel")
+        self.log.add("client", f"answered: {answer.action}")
+        return answer
+
+    async def _on_sample(
+        self, context: Any, params: types.CreateMessageRequestParams
+    ) -> types.CreateMessageResult | types.ErrorData:
+        self.log.add("client", f"asks for an LLM reply ({len(params.messages)} messages)")
+        decided, answer = await self.policy.sample(self.name, params)
+        if not decided:
+            asker = self._asker()
+            try:
+                if asker is None:
+                    raise LookupError("no asker")
+                answer = await asker.sample(self.name, params)
+            except LookupError:
+                self.log.add("client", describe_decline("sampling"), "warning")
+        if answer is None:
+            self.log.add("client", "sampling declined")
+            return types.ErrorData(code=SAMPLING_DECLINED, message=SAMPLING_DECLINED_TEXT)
+        self.log.add("client", "sampling answered")
+        return answer
+
+    async def _on_list_roots(self, context: Any) -> types.ListRootsResult:
+        return types.ListRootsResult(roots=[_root(r) for r in self.roots])
+
+    def _request_meta(self) -> Any:
+        # 2026-07-28 logging is opted into per request; the session stamps the level chosen at
+        # connect, and a request's own _meta entry overrides it after a change.
+        if self.log_level != self._log_level and self.protocol_version not in _HANDSHAKE_VERSIONS:
+            return {types.LOG_LEVEL_META_KEY: self.log_level} if self.log_level else None
+        return None
+
+    async def set_log_level(self, level: str) -> None:
+        """Ask the server for log messages at ``level`` and above from now on."""
+        self.require_client()
+        self.log_level = level
+        capabilities = self.capabilities
+        if self.protocol_version in _HANDSHAKE_VERSIONS and capabilities is not None and capabilities.logging:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MCPDeprecationWarning)  # logging/setLevel is 2025-era
+                await self.request(f"set the log level of {self.name}", lambda c: c.set_logging_level(level), 30)  # type: ignore[arg-type]
+        self.log.add("client", f"log level: {level}")
+
+    async def set_roots(self, roots: list[str]) -> None:
+        """Offer these folders; a 2025-era server is told the list changed."""
+        self.roots = list(roots)
+        client = self.client
+        if client is not None and self.protocol_version in _HANDSHAKE_VERSIONS:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MCPDeprecationWarning)  # the spec deprecates roots in 2026-07-28
+                await client.send_roots_list_changed()
 
     def __repr__(self) -> str:
         return f"<Connection {self.name} {self.state.value} {self.spec.describe()}>"
@@ -176,6 +305,9 @@ class Connection:
             mode=spec.protocol,
             log_level=self._log_level,  # type: ignore[arg-type]
             logging_callback=self._on_log_message,
+            elicitation_callback=self._on_elicit,
+            sampling_callback=self._on_sample,
+            list_roots_callback=self._on_list_roots,
             message_handler=self._on_message,
             client_info=types.Implementation(name=self._client_name, version=__version__),
         )
@@ -276,9 +408,16 @@ class Connection:
     # -- notifications -----------------------------------------------------------------------------
 
     async def _on_log_message(self, params: types.LoggingMessageNotificationParams) -> None:
+        if _LEVELS.get(params.level, 0) < _LEVELS.get(self.log_level or "debug", 0):
+            return  # below the chosen level (servers without logging/setLevel send everything)
         data = params.data if isinstance(params.data, str) else _compact_json(params.data)
         who = f"[{params.logger}] " if params.logger else ""
         self.log.add("server", f"{who}{data}", params.level)
+        if params.level in LOUD_LEVELS:
+            asker = self._asker()
+            notify = getattr(asker, "notify", None)
+            if notify is not None:
+                notify(self.log.scrub(f"[{self.name} {params.level}] {who}{data}"))
 
     async def _on_message(self, message: Any) -> None:
         if isinstance(message, Exception):
@@ -347,6 +486,8 @@ class Connection:
             if self.state is not State.DEAD:
                 self._mark_dead("closed the connection")
             return ServerDied(f"{what} failed: {self.dead_message()}")
+        if error.error.code == SAMPLING_DECLINED and error.error.message == SAMPLING_DECLINED_TEXT:
+            return ServerError(f"{what} stopped: the server needs an LLM reply, and it was declined", SAMPLING_DECLINED)
         return ServerError(
             f"{what}: the server answered with error {error.error.code}: {error.error.message}", error.error.code
         )
@@ -401,7 +542,9 @@ class Connection:
         started = time.perf_counter()
         result = await self.request(
             what,
-            lambda c: c.call_tool(name, dict(arguments), progress_callback=on_progress if report else None),
+            lambda c: c.call_tool(
+                name, dict(arguments), progress_callback=on_progress if report else None, meta=self._request_meta()
+            ),
             timeout,
         )
         return result, time.perf_counter() - started
@@ -463,6 +606,15 @@ class Connection:
                 f"(it takes: {', '.join(declared)})"
             )
         return await self.request(what, lambda c: c.get_prompt(name, dict(arguments)), timeout)
+
+
+def _root(path_or_uri: str) -> types.Root:
+    if "://" in path_or_uri:
+        return types.Root.model_validate({"uri": path_or_uri})
+    from pathlib import Path
+
+    path = Path(path_or_uri).expanduser().resolve()
+    return types.Root.model_validate({"uri": path.as_uri(), "name": path.name or str(path)})
 
 
 def _exit_words(code: int | None) -> str:

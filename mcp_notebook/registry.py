@@ -71,7 +71,8 @@ class Registry:
     async def reconnect(self, name: str, **options: Any) -> Connection:
         old = self.get(name)
         await old.close()
-        conn = Connection(old.spec, **options)
+        # The same server, asked the same way: the user's answers policy and roots carry over.
+        conn = Connection(old.spec, **{"policy": old.policy, "roots": old.roots, **options})
         with self._lock:
             self._connections[name] = conn
         try:

@@ -82,3 +82,12 @@ def pids_alive(pids: list[int]) -> list[int]:
             continue
         alive.append(pid)
     return alive
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_ipython_shell():
+    """Start IPython's test shell first: widgets ask for ``InteractiveShell.instance()``, and a
+    plain InteractiveShell made there would block the terminal shell the magics tests use."""
+    from IPython.testing.globalipapp import get_ipython
+
+    return get_ipython()

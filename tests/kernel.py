@@ -19,6 +19,7 @@ class CellRun:
     ename: str = ""
     evalue: str = ""
     outputs: list[dict[str, Any]] = field(default_factory=list)
+    prompts: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         """All text the cell showed (streams, text/plain, text/html, error)."""
@@ -46,9 +47,16 @@ class Kernel:
         self.km = km
         self.kc = kc
 
-    def run(self, code: str, timeout: float = 60, interrupt_after: float | None = None) -> CellRun:
-        """Execute ``code``; optionally send a kernel interrupt ``interrupt_after`` seconds in."""
-        msg_id = self.kc.execute(code)
+    def run(
+        self, code: str, timeout: float = 60, interrupt_after: float | None = None, answers: list[str] | None = None
+    ) -> CellRun:
+        """Execute ``code``; optionally send a kernel interrupt ``interrupt_after`` seconds in.
+
+        ``answers`` are typed, in order, into the input boxes the cell opens (``input()``), as a
+        user would in Jupyter; the prompts shown are kept in ``CellRun.prompts``.
+        """
+        pending = list(answers or [])
+        msg_id = self.kc.execute(code, allow_stdin=answers is not None)
         run = CellRun()
         deadline = time.monotonic() + timeout
         interrupt_at = None if interrupt_after is None else time.monotonic() + interrupt_after
@@ -59,6 +67,14 @@ class Kernel:
                 interrupt_at = None
             if time.monotonic() > deadline:
                 raise TimeoutError(f"cell did not finish within {timeout} s: {code[:80]!r}")
+            if answers is not None:
+                try:
+                    request = self.kc.get_stdin_msg(timeout=0.01)
+                except queue.Empty:
+                    request = None
+                if request is not None and request["msg_type"] == "input_request":
+                    run.prompts.append(request["content"]["prompt"])
+                    self.kc.input(pending.pop(0) if pending else "")
             try:
                 msg = self.kc.get_iopub_msg(timeout=0.05)
             except queue.Empty:

@@ -179,7 +179,7 @@ def test_async_twins(hub):
         await server.aclose()
         return result.text, len(tools), read.mime_type, len(prompt.messages), server.state
 
-    assert asyncio.run(main()) == ("async", 7, "text/markdown", 1, "closed")
+    assert asyncio.run(main()) == ("async", 10, "text/markdown", 1, "closed")
 
 
 def test_in_process_server(hub):

@@ -101,3 +101,15 @@ def test_unload_closes_every_connection():
         assert wait_gone(pids, 3) == []
         gone = k.run("%mcp servers")
         assert gone.status == "error"
+
+
+def test_a_server_question_is_answered_in_input_boxes():
+    with kernel() as k:
+        k.ok("%load_ext mcp_notebook\n%mcp connect demo")
+        run = k.run("%mcp call demo.adopt penguin=Pingu", answers=["y", "Ada", "", "3", "no"])
+        assert run.status == "ok", run.evalue
+        assert run.prompts[0].startswith("Answer it?") and run.prompts[1].startswith("Name *")
+        assert "You are adopting Pingu" in run.text()
+        assert "Ada now keeps Pingu, a Gentoo." in run.text()
+        sampled = k.run("%mcp call demo.haiku topic=ice", answers=["blue ice, black feet"])
+        assert "[user] Write a haiku about ice" in sampled.text() and "blue ice, black feet" in sampled.text()

@@ -95,11 +95,12 @@ def test_stdio_lists_its_tools(ev: Server) -> None:
     names = tools.names()
     for expected in ("echo", "get-sum", "get-tiny-image", "get-structured-content", "get-resource-links"):
         assert expected in names
-    # No roots/sampling/elicitation callbacks are offered, so their tools are not registered.
-    assert "trigger-sampling-request" not in names
+    # The client offers roots, sampling and elicitation, so the server registers the tools that use them.
+    for capability_tool in ("get-roots-list", "trigger-sampling-request", "trigger-elicitation-request"):
+        assert capability_tool in names
     frame = tools.to_dataframe()
     assert frame.loc[frame["name"] == "get-sum", "arguments"].item() == "a*: number, b*: number"
-    assert "13 tools on ev" in tools._repr_mimebundle_()["text/plain"]
+    assert "17 tools on ev" in tools._repr_mimebundle_()["text/plain"]
 
 
 def test_echo_returns_its_message(ev: Server) -> None:
@@ -529,7 +530,7 @@ def test_stdio_magics(ip) -> None:
     assert "text/markdown" in doc._repr_mimebundle_()
     prompt = ip.run_line_magic("mcp", "prompt ev.args-prompt city=Paris")
     assert prompt.to_messages()[0]["content"] == "What's weather in Paris?"
-    assert "13 tools" in ip.run_line_magic("mcp", "tools ev")._repr_mimebundle_()["text/plain"]
+    assert "17 tools" in ip.run_line_magic("mcp", "tools ev")._repr_mimebundle_()["text/plain"]
     with pytest.raises(UsageError, match="did you mean 'echo'"):
         ip.run_line_magic("mcp", "call ev.ecko message=hi")
     with pytest.raises(UsageError, match="missing required argument 'message'"):

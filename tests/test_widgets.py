@@ -233,7 +233,7 @@ def shown(output: w.Output, mime: str | None = None) -> str:
 def test_pick_fill_run_and_copy(explorer, ip):
     ex = explorer
     assert ex.tabs.selected_index == 1 and ex.pick.value == "demo"
-    assert "7 of 7 tools" in ex.tools.count.value
+    assert "10 of 10 tools" in ex.tools.count.value
     run_tool(ex, "query", species="Gentoo", limit=3)
     html = shown(ex.tools.result)
     assert html.count("Gentoo") >= 3 and "mcpnb-result" in html
@@ -366,7 +366,7 @@ def test_connect_and_disconnect_from_the_servers_tab(explorer):
     assert ex.servers.wait_idle()
     assert ex.pick.value == "second" and "second" in ex.pick.options
     assert "second" in ex.servers.table.value
-    assert ex.wait_idle() and "7 of 7 tools" in ex.tools.count.value
+    assert ex.wait_idle() and "10 of 10 tools" in ex.tools.count.value
     ex.servers.disconnect.click()
     assert ex.servers.wait_idle()
     assert "second" not in ex.pick.options and ex.pick.value == "demo"
@@ -397,3 +397,25 @@ def test_magic_opens_it(ip):
 def test_unset_marker_is_not_sent():
     form = SchemaForm({"type": "object", "properties": {"b": {"type": "boolean"}}})
     assert form.field("b").value() is UNSET and form.values() == {}
+
+
+def test_server_questions_become_forms_in_the_explorer(explorer):
+    ex = explorer
+    ex.tools.list.value = "adopt"
+    ex.tools.form.field("penguin").control.value = "Flipper"
+    ex.tools.run.click()
+    deadline = time.monotonic() + 10
+    while not ex.tools.questions.children and time.monotonic() < deadline:
+        time.sleep(0.02)
+    box = ex.tools.questions.children[0]
+    assert "mcpnb-ask" in box._dom_classes and "You are adopting Flipper" in box.children[0].value
+    accept = box.children[2].children[0]
+    accept.click()  # name is required and empty: the form says so and nothing is sent
+    assert "fix the fields" in box.children[3].value
+    form_fields = box.children[1].children[1].children
+    name_box = next(f for f in form_fields if "mcpnb-field-name" in f.children[0]._dom_classes)
+    name_box.children[0].value = "Fran"
+    accept.click()
+    assert ex.tools.wait_idle(10)
+    assert "Fran now keeps Flipper, a Gentoo." in shown(ex.tools.result, "text/plain")
+    assert ex.tools.questions.children == ()

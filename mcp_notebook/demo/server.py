@@ -22,10 +22,30 @@ from importlib import resources
 from typing import Annotated, Any, Literal
 
 import anyio
-from mcp.server.mcpserver import Audio, Context, Image, MCPServer
+from mcp.server.mcpserver import (
+    AcceptedElicitation,
+    Audio,
+    Context,
+    Elicit,
+    ElicitationResult,
+    Image,
+    ListRoots,
+    MCPServer,
+    Resolve,
+)
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.server.mcpserver.resolve import Sample
 from mcp.shared.exceptions import MCPDeprecationWarning
-from mcp_types import Completion, PromptReference, ResourceTemplateReference, ToolAnnotations
+from mcp_types import (
+    Completion,
+    CreateMessageResult,
+    ListRootsResult,
+    PromptReference,
+    ResourceTemplateReference,
+    SamplingMessage,
+    TextContent,
+    ToolAnnotations,
+)
 from pydantic import BaseModel, Field
 
 from ._media import heatmap_png, scatter_svg, tone_wav
@@ -118,6 +138,28 @@ class Summary(BaseModel):
     groups: list[GroupStats]
 
 
+class Adopter(BaseModel):
+    """Who adopts a penguin (asked of the user through elicitation)."""
+
+    name: str = Field(description="Your name")
+    email: str = Field(default="", description="Where to send the certificate")
+    species: Species = Field(default="Gentoo", description="Which species")
+    newsletter: bool = Field(default=False, description="Monthly penguin news")
+
+
+def _ask_adopter(penguin: str) -> Elicit[Adopter]:
+    return Elicit(f"You are adopting {penguin}. Who is the new keeper?", Adopter)
+
+
+def _ask_haiku(topic: str) -> Sample:
+    prompt = f"Write a haiku about {topic}, for a penguin enthusiast."
+    return Sample([SamplingMessage(role="user", content=TextContent(type="text", text=prompt))], max_tokens=60)
+
+
+def _ask_roots() -> ListRoots:
+    return ListRoots()
+
+
 def build_server() -> MCPServer:
     """A fresh demo server (one per process; tests may build more, in process)."""
     mcp = MCPServer(
@@ -203,8 +245,9 @@ def build_server() -> MCPServer:
         return f"counted to {n}"
 
     @mcp.tool(title="Always fails")
-    def fail(message: str = "this tool always fails") -> str:
+    async def fail(ctx: Context, message: str = "this tool always fails") -> str:
         """Report a tool error (isError), as a tool does when it cannot do what was asked."""
+        await ctx.warning(f"fail was called: {message}")
         raise ToolError(message)
 
     @mcp.tool(title="Play a tone", annotations=READ_ONLY)
@@ -213,6 +256,33 @@ def build_server() -> MCPServer:
     ) -> Audio:
         """A sine tone as WAV audio."""
         return Audio(data=tone_wav(frequency, seconds), format="wav")
+
+    @mcp.tool(title="Adopt a penguin")
+    def adopt(
+        penguin: Annotated[str, Field(description="The penguin's name")],
+        keeper: Annotated[ElicitationResult[Adopter], Resolve(_ask_adopter)],
+    ) -> str:
+        """Adopt a penguin: the server asks you (elicitation) who the keeper is."""
+        if isinstance(keeper, AcceptedElicitation):
+            who = keeper.data
+            news = " and gets the newsletter" if who.newsletter else ""
+            return f"{who.name} now keeps {penguin}, a {who.species}{news}."
+        outcome = {"decline": "declined", "cancel": "cancelled"}.get(keeper.action, keeper.action)
+        return f"No adoption: the request was {outcome}."
+
+    @mcp.tool(title="Write a haiku")
+    def haiku(
+        topic: str = "penguins",
+        reply: Annotated[CreateMessageResult | None, Resolve(_ask_haiku)] = None,
+    ) -> str:
+        """Ask the client's LLM (sampling) for a haiku; the notebook shows you the request first."""
+        text = getattr(reply.content, "text", None) if reply is not None else None
+        return text or "(no haiku)"
+
+    @mcp.tool(title="Your roots", annotations=READ_ONLY)
+    def roots(offered: Annotated[ListRootsResult, Resolve(_ask_roots)]) -> list[dict[str, str]]:
+        """The folders the client offers this server (its roots)."""
+        return [{"uri": str(r.uri), "name": r.name or ""} for r in offered.roots]
 
     @mcp.tool(title="Echo", annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True))
     def echo(text: str = "") -> str:

@@ -174,7 +174,7 @@ def _connect(parser: CommandParser) -> Handler:
     "call",
     "Call a tool. Arguments are key=value words, or a JSON/YAML mapping in the cell body of %%mcp call.",
     takes_body=True,
-    usage="%(prog)s SERVER.TOOL [key=value ...] [--df] [-o NAME] [--timeout S]\n"
+    usage="%(prog)s SERVER.TOOL [key=value ...] [--df] [-o NAME] [--timeout S] [--background]\n"
     "       %%%%mcp call SERVER.TOOL [--df] [-o NAME] [--timeout S]   (cell body: JSON or YAML mapping)",
     epilog="Values: key='text' (quoted) is a string; key={expr} is a Python expression and key=$name a "
     "variable of the notebook; anything else is JSON where it parses (5, 2.5, true, null, [1, 2], "
@@ -187,15 +187,24 @@ def _call(parser: CommandParser) -> Handler:
     parser.add_argument("pairs", nargs="*", metavar="key=value", help="tool arguments")
     _output_options(parser, df=True)
     _timeout_option(parser)
+    parser.add_argument(
+        "--background",
+        action="store_true",
+        help="return at once with a live handle (progress, Cancel, then the result in place)",
+    )
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         what = f"%mcp call {args.target}"
+        if args.background and args.df:
+            raise UsageProblem("--df needs the result, which --background does not wait for; use handle.result()")
         server, tool = _resolve_tool(ctx, str(args.target))
         arguments = parse_body(ctx.cell, what) if ctx.cell is not None else {}
         pairs, raw = parse_pairs(args.pairs, ctx.namespace, what)
         arguments.update(pairs)
         if raw:
             arguments = coerce_loose(server.tool_schema(tool), arguments, raw)
+        if args.background:
+            return _finish(ctx, server.submit(tool, arguments, timeout=args.timeout), args)
         result = server.call(tool, arguments, timeout=args.timeout)
         return _finish(ctx, result, args)
 
@@ -311,6 +320,45 @@ def _listing_command(name: str, summary: str, method: str) -> None:
 _listing_command("resources", "List a server's resources.", "resources")
 _listing_command("templates", "List a server's resource templates.", "templates")
 _listing_command("prompts", "List a server's prompts.", "prompts")
+
+
+@command(
+    "roots",
+    "Show or change the folders offered to a server as roots (default: the working directory).",
+    usage="%(prog)s [SERVER] [add PATH | remove PATH]",
+)
+def _roots(parser: CommandParser) -> Handler:
+    parser.add_argument("words", nargs="*", metavar="[SERVER] [add|remove PATH]")
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        _no_body(ctx, "roots")
+        words = [str(w) for w in args.words]
+        name = words.pop(0) if words and words[0] not in ("add", "remove") else None
+        server = _pick_server(ctx, name)
+        if not words:
+            return server.roots()
+        if len(words) != 2 or words[0] not in ("add", "remove"):
+            raise UsageProblem("%mcp roots [SERVER] add PATH, or %mcp roots [SERVER] remove PATH")
+        path = config.expand_vars(words[1])
+        return server.add_root(path) if words[0] == "add" else server.remove_root(path)
+
+    return run
+
+
+@command(
+    "loglevel",
+    "Set the lowest server log level to receive (shown in %mcp log; warnings and worse also in the cell).",
+    usage="%(prog)s SERVER LEVEL",
+)
+def _loglevel(parser: CommandParser) -> Handler:
+    parser.add_argument("server", help="the server's name")
+    parser.add_argument("level", help="debug, info, notice, warning, error, critical, alert or emergency")
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> None:
+        _no_body(ctx, "loglevel")
+        ctx.hub.get(str(args.server)).set_log_level(str(args.level))
+
+    return run
 
 
 @command(

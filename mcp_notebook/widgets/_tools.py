@@ -11,6 +11,7 @@ from .._schema import SchemaChecker, describe_params
 from ..api import Server
 from ..background import CallHandle
 from ..render import MUTED, esc
+from ._asking import WidgetAsker
 from ._codegen import magic_code, python_code
 from ._common import CodeBox, History, Panel
 from ._forms import SchemaForm
@@ -73,11 +74,21 @@ class ToolsPanel(Panel):
         self.as_frame = w.Button(description="DataFrame view", icon="table", layout=w.Layout(display="none"))
         self.as_frame.add_class("mcpnb-dataframe")
         self.code = CodeBox()
+        self.questions = w.VBox()  # the server's questions during a run (elicitation, sampling)
 
         left = w.VBox([self.search, self.count, self.list], layout=w.Layout(width="34%"))
         actions = w.HBox([self.run, self.cancel, self.copy, self.progress, self.status])
         right = w.VBox(
-            [self.details, self.form_box, actions, self.error, self.result, self.as_frame, self.code.widget],
+            [
+                self.details,
+                self.form_box,
+                actions,
+                self.questions,
+                self.error,
+                self.result,
+                self.as_frame,
+                self.code.widget,
+            ],
             layout=w.Layout(width="66%", padding="0 0 0 10px"),
         )
         self.widget = w.HBox([left, right])
@@ -206,6 +217,7 @@ class ToolsPanel(Panel):
             self.idle.set()
             raise
         self.handle = handle
+        handle.asker = WidgetAsker(self.questions)
         handle.on_progress(self._on_progress)
         handle.add_done_callback(self.guard(self._on_done))
 
