@@ -38,12 +38,13 @@ __all__ = [
     "explore",
     "get",
     "load_ipython_extension",
+    "on",
     "servers",
     "unload_ipython_extension",
 ]
 
 if TYPE_CHECKING:
-    from .api import Hub, Server, aconnect, connect, disconnect, disconnect_all, get, servers
+    from .api import Hub, Server, aconnect, connect, disconnect, disconnect_all, get, on, servers
     from .errors import (
         ArgumentsInvalid,
         CallTimeout,
@@ -61,7 +62,9 @@ if TYPE_CHECKING:
     from .widgets import explore
 
 _LAZY = {
-    **dict.fromkeys(["Hub", "Server", "aconnect", "connect", "disconnect", "disconnect_all", "get", "servers"], "api"),
+    **dict.fromkeys(
+        ["Hub", "Server", "aconnect", "connect", "disconnect", "disconnect_all", "get", "on", "servers"], "api"
+    ),
     **dict.fromkeys(["PromptResult", "ResourceResult", "ToolResult"], "results"),
     "explore": "widgets",
     **dict.fromkeys(

@@ -29,10 +29,12 @@ from .asking import Asker, ElicitPolicy, InputAsker, Policy, SamplePolicy
 from .background import CallHandle
 from .connection import Connection, State
 from .errors import NotConnected, UsageProblem
+from .events import Events
 from .listings import LogView, PromptList, ResourceList, ServerList, TemplateList, ToolList
 from .registry import Registry
 from .render import MUTED, esc
 from .results import PromptResult, ResourceResult, ToolResult, mimebundle
+from .watch import Watch
 
 __all__ = [
     "Hub",
@@ -43,6 +45,7 @@ __all__ = [
     "disconnect",
     "disconnect_all",
     "get",
+    "on",
     "servers",
 ]
 
@@ -68,6 +71,7 @@ class Hub:
         connect_timeout: float = config.DEFAULT_CONNECT_TIMEOUT,
         log_level: str | None = "info",
         progress: bool = True,
+        progress_extends_timeout: bool = True,
     ) -> None:
         self.runtime = runtime or Runtime()
         self.registry = Registry()
@@ -75,6 +79,8 @@ class Hub:
         self.connect_timeout = connect_timeout
         self.log_level = log_level
         self.progress = progress
+        self.progress_extends_timeout = progress_extends_timeout
+        self.events = Events()
         self._exit_hook_lock = threading.Lock()
         self._exit_hook = False
 
@@ -161,7 +167,11 @@ class Hub:
         )
 
     def _options(self) -> dict[str, Any]:
-        return {"log_level": self.log_level}
+        return {"log_level": self.log_level, "events": self.events}
+
+    def on(self, event: str, fn: Callable[..., Any]) -> Callable[[], None]:
+        """Call ``fn(**details)`` on each ``event`` (see ``mcp_notebook.events``); returns an undo."""
+        return self.events.on(event, fn)
 
     def _connect_options(
         self, on_elicit: ElicitPolicy, on_sample: SamplePolicy, roots: Sequence[str | os.PathLike[str]] | None
@@ -188,6 +198,7 @@ class Hub:
         self._install_exit_hook()
         _warm_up()
         conn = self.run(lambda inbox: self.registry.connect(spec, **options))
+        self.events.emit("connected", server=conn.name)
         return Server(self, conn)
 
     async def aconnect(
@@ -205,6 +216,7 @@ class Hub:
         self._install_exit_hook()
         _warm_up()
         conn = await self.arun(lambda inbox: self.registry.connect(spec, **options))
+        self.events.emit("connected", server=conn.name)
         return Server(self, conn)
 
     def get(self, name: str) -> Server:
@@ -215,10 +227,14 @@ class Hub:
 
     def disconnect(self, name: str) -> None:
         self.run(lambda inbox: self.registry.disconnect(name))
+        self.events.emit("disconnected", server=name, reason="closed")
 
     def disconnect_all(self) -> int:
         """Close every connection; returns how many there were."""
-        return len(self.run(lambda inbox: self.registry.disconnect_all()))
+        closed = self.run(lambda inbox: self.registry.disconnect_all())
+        for conn in closed:
+            self.events.emit("disconnected", server=conn.name, reason="closed")
+        return len(closed)
 
     def all_tools(self) -> ToolList:
         """Every tool of every ready connection, with a ``server`` column."""
@@ -371,19 +387,36 @@ class Server:
 
         async def go(inbox: Inbox) -> ToolResult:
             bar = ProgressBar(inbox, f"{self.name}.{tool}") if show and listener is None else None
+            report = listener or (bar.report if bar else None)
+            events = self._hub.events
+            if events:
+                report = _also_emit(events, self.name, tool, report)
             conn = self.connection
+            started = time.perf_counter()
             try:
                 with conn.asking(asker or InputAsker(inbox)):
                     raw, seconds = await conn.call_tool(
                         tool,
                         args,
                         timeout=self._timeout(timeout),
-                        progress=listener or (bar.report if bar else None),
+                        progress=report,
                         validate=validate,
+                        progress_extends=self._hub.progress_extends_timeout,
                     )
+            except Exception as e:
+                if events:
+                    seconds = time.perf_counter() - started
+                    events.emit("error", server=self.name, what=f"{self.name}.{tool}", error=e)
+                    events.emit(
+                        "tool_called", server=self.name, tool=tool, arguments=args, status="failed", seconds=seconds
+                    )
+                raise
             finally:
                 if bar is not None:
                     inbox.post(bar.close)
+            if events:
+                status = "tool error" if raw.is_error else "ok"
+                events.emit("tool_called", server=self.name, tool=tool, arguments=args, status=status, seconds=seconds)
             return ToolResult(raw, server=self.name, tool=tool, arguments=args, duration=seconds)
 
         return go
@@ -481,8 +514,13 @@ class Server:
         async def go(inbox: Inbox) -> ResourceResult:
             started = time.perf_counter()
             conn = self.connection
-            with conn.asking(InputAsker(inbox)):
-                raw = await conn.read(uri, self._timeout(timeout))
+            try:
+                with conn.asking(InputAsker(inbox)):
+                    raw = await conn.read(uri, self._timeout(timeout))
+            except Exception as e:
+                self._hub.events.emit("error", server=self.name, what=f"read {uri}", error=e)
+                raise
+            self._hub.events.emit("resource_read", server=self.name, uri=uri, seconds=time.perf_counter() - started)
             return ResourceResult(raw, server=self.name, uri=uri, duration=time.perf_counter() - started)
 
         return go
@@ -518,6 +556,25 @@ class Server:
         self, name: str, arguments: Mapping[str, Any] | None = None, /, *, timeout: float | None = None, **kwargs: Any
     ) -> PromptResult:
         return await self._hub.arun(self._prompt(name, arguments, kwargs, timeout))
+
+    def watch(self, uri: str) -> Watch:
+        """Subscribe to ``uri``: the returned ``Watch`` shows the resource and re-reads it whenever
+        the server says it changed (displayed, it updates in place)."""
+        watch = Watch(self, uri)
+        conn = self.connection
+        self._hub.run(lambda inbox: conn.subscribe(uri, watch._on_server_change))
+        watch.active = True
+        try:
+            watch.latest = self.read(uri)
+        except BaseException:
+            watch.stop()
+            raise
+        return watch
+
+    def unwatch(self, uri: str) -> None:
+        """End every subscription to ``uri``."""
+        conn = self.connection
+        self._hub.run(lambda inbox: conn.unsubscribe(uri))
 
     def roots(self) -> list[str]:
         """The folders offered to the server as roots (the working directory, unless changed)."""
@@ -599,6 +656,17 @@ def _warm_up() -> None:
             pass
 
     threading.Thread(target=work, name="mcp-notebook-warm-up", daemon=True).start()
+
+
+def _also_emit(
+    events: Events, server: str, tool: str, report: Callable[[float, float | None, str | None], None] | None
+) -> Callable[[float, float | None, str | None], None]:
+    def both(progress: float, total: float | None, message: str | None) -> None:
+        if report is not None:
+            report(progress, total, message)
+        events.emit("progress", server=server, tool=tool, progress=progress, total=total, message=message)
+
+    return both
 
 
 def _server_row(conn: Connection) -> dict[str, Any]:
@@ -701,6 +769,14 @@ def get(name: str) -> Server:
 def servers() -> ServerList:
     """A table of the connections: name, state, transport, protocol, server and version."""
     return default_hub().servers()
+
+
+def on(event: str, fn: Callable[..., Any]) -> Callable[[], None]:
+    """Call ``fn(**details)`` on each ``event`` of the shared hub; returns an undo.
+
+    Events: connected, disconnected, tool_called, resource_read, error, progress, log, list_changed.
+    """
+    return default_hub().on(event, fn)
 
 
 def disconnect(name: str) -> None:

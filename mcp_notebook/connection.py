@@ -43,6 +43,7 @@ from .errors import (
     UsageProblem,
     did_you_mean,
 )
+from .events import Events
 
 if sys.version_info < (3, 11):  # pragma: no cover - anyio brings the backport there
     from exceptiongroup import BaseExceptionGroup
@@ -50,6 +51,7 @@ if sys.version_info < (3, 11):  # pragma: no cover - anyio brings the backport t
 __all__ = ["Connection", "State"]
 
 _HANDSHAKE_VERSIONS = frozenset(HANDSHAKE_PROTOCOL_VERSIONS)
+_LIST_CHANGES = "*list changes*"  # the key of the list-change stream among the listen tasks
 _LEVELS = {
     name: rank
     for rank, name in enumerate(("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"))
@@ -86,6 +88,7 @@ class Connection:
         client_name: str = "mcp_notebook",
         policy: Policy | None = None,
         roots: list[str] | None = None,
+        events: Events | None = None,
     ) -> None:
         self.spec = spec
         self.name = spec.name
@@ -110,6 +113,89 @@ class Connection:
         self.roots: list[str] = list(roots) if roots is not None else [os.getcwd()]
         """Folders offered to the server as roots (paths or file:// URIs)."""
         self._askers: list[Asker] = []  # askers of the calls in flight, newest last
+        self.events = events or Events()
+        self.watchers: dict[str, list[Callable[[], None]]] = {}
+        """Callbacks per subscribed resource URI (kept across a reconnect)."""
+        self._listeners: dict[str, asyncio.Task[None]] = {}  # 2026-era listen streams, per URI
+
+    # -- subscriptions ----------------------------------------------------------------------------
+
+    def _modern(self) -> bool:
+        return self.protocol_version is not None and self.protocol_version not in _HANDSHAKE_VERSIONS
+
+    async def subscribe(self, uri: str, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (on the loop) whenever the server says ``uri`` changed."""
+        client = self.require_client()
+        caps = self.capabilities.resources if self.capabilities else None
+        if caps is None or not caps.subscribe:
+            raise UsageProblem(
+                f"{self.name!r} does not offer resource subscriptions; read it again instead (%mcp read ...)"
+            )
+        first = uri not in self.watchers
+        self.watchers.setdefault(uri, []).append(callback)
+        if not first:
+            return
+        try:
+            if self._modern():
+                started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                task = asyncio.get_running_loop().create_task(self._listen(client, uri, started))
+                self._listeners[uri] = task
+                await self.request(f"subscribe to {uri}", lambda c: asyncio.shield(started), 30)
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", MCPDeprecationWarning)  # resources/subscribe is 2025-era
+                    await self.request(f"subscribe to {uri}", lambda c: c.subscribe_resource(uri), 30)
+        except BaseException:
+            self.watchers.pop(uri, None)
+            listener = self._listeners.pop(uri, None)
+            if listener is not None:
+                listener.cancel()
+            raise
+        self.log.add("client", f"subscribed to {uri}")
+
+    async def _listen(self, client: Client, uri: str, started: asyncio.Future[None]) -> None:
+        from mcp.client.subscriptions import ResourceUpdated
+
+        try:
+            async with client.listen(resource_subscriptions=[uri]) as stream:
+                started.set_result(None)
+                async for event in stream:
+                    if isinstance(event, ResourceUpdated) and event.uri == uri:
+                        self._fire(uri)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as e:  # the stream broke: say so once, where the user looks
+            if not started.done():
+                started.set_exception(e)
+            else:
+                self.log.add("client", f"the subscription to {uri} ended: {_describe_exception(_leaf(e))}", "warning")
+
+    def _fire(self, uri: str) -> None:
+        self.log.add("client", f"resource updated: {uri}", "debug")
+        for callback in list(self.watchers.get(uri, ())):
+            try:
+                callback()
+            except Exception as e:  # one watcher's failure must not stop the others
+                self.log.add("client", f"a watcher of {uri} failed: {e!r}", "warning")
+
+    async def unsubscribe(self, uri: str, callback: Callable[[], None] | None = None) -> None:
+        """Stop calling ``callback`` (or every callback) for ``uri``; the last one ends the subscription."""
+        callbacks = self.watchers.get(uri)
+        if callbacks is None:
+            raise UsageProblem(f"{self.name!r} has no subscription to {uri}")
+        if callback is not None and callback in callbacks:
+            callbacks.remove(callback)
+        if callback is None or not callbacks:
+            del self.watchers[uri]
+            listener = self._listeners.pop(uri, None)
+            if listener is not None:
+                listener.cancel()
+                await asyncio.gather(listener, return_exceptions=True)
+            elif self.state is State.READY:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", MCPDeprecationWarning)
+                    await self.request(f"unsubscribe from {uri}", lambda c: c.unsubscribe_resource(uri), 30)
+            self.log.add("client", f"unsubscribed from {uri}")
 
     # -- the user, when the server asks ----------------------------------------------------------
 
@@ -263,6 +349,48 @@ class Connection:
             raise ConnectFailed(f"cannot connect to {self.name!r}: {await self._describe_failure(e)}") from e
         self.connected_at = time.time()
         self.log.add("client", f"connected: protocol {self.protocol_version}, server {_server_label(self.server_info)}")
+        self._listen_for_changes()
+
+    def _listen_for_changes(self) -> None:
+        """On 2026-07-28 servers, list changes arrive only on a listen stream: open one."""
+        caps = self.capabilities
+        client = self.client
+        if client is None or caps is None or not self._modern():
+            return
+        tools = bool(caps.tools and caps.tools.list_changed)
+        prompts = bool(caps.prompts and caps.prompts.list_changed)
+        resources = bool(caps.resources and caps.resources.list_changed)
+        if not (tools or prompts or resources):
+            return
+
+        async def listen() -> None:
+            from mcp.client.subscriptions import PromptsListChanged, ResourcesListChanged, ToolsListChanged
+
+            try:
+                async with client.listen(
+                    tools_list_changed=tools, prompts_list_changed=prompts, resources_list_changed=resources
+                ) as stream:
+                    async for event in stream:
+                        if isinstance(event, ToolsListChanged):
+                            self._list_changed("tools")
+                        elif isinstance(event, PromptsListChanged):
+                            self._list_changed("prompts")
+                        elif isinstance(event, ResourcesListChanged):
+                            self._list_changed("resources")
+            except asyncio.CancelledError:
+                raise
+            except BaseException as e:  # a server that cannot stream changes: listings just are not refreshed
+                self.log.add("client", f"no change notifications: {_describe_exception(_leaf(e))}", "debug")
+
+        self._listeners[_LIST_CHANGES] = asyncio.get_running_loop().create_task(listen())
+
+    def _list_changed(self, kind: str) -> None:
+        if kind == "tools":
+            self._tools = None
+        elif kind == "prompts":
+            self._prompts = None
+        self.log.add("client", f"the server's {kind} changed", "debug")
+        self.events.emit("list_changed", server=self.name, kind=kind)
 
     async def _own(self, started: asyncio.Future[None]) -> None:
         assert self._stop is not None
@@ -314,6 +442,9 @@ class Connection:
 
     async def close(self, grace: float = CLOSE_GRACE) -> None:
         """Leave the session and stop the server; bounded by ``grace`` seconds, then killed."""
+        for listener in self._listeners.values():
+            listener.cancel()
+        self._listeners.clear()
         owner = self._owner
         if owner is None or owner.done():
             self._finish_closed()
@@ -366,6 +497,7 @@ class Connection:
         self.death = reason
         self.state = State.DEAD
         self.log.add("client", f"server {reason}", "error")
+        self.events.emit("disconnected", server=self.name, reason=reason)
         if self._dead is not None:
             self._dead.set()
         if self._stop is not None:
@@ -413,6 +545,7 @@ class Connection:
         data = params.data if isinstance(params.data, str) else _compact_json(params.data)
         who = f"[{params.logger}] " if params.logger else ""
         self.log.add("server", f"{who}{data}", params.level)
+        self.events.emit("log", server=self.name, level=params.level, text=self.log.scrub(f"{who}{data}"))
         if params.level in LOUD_LEVELS:
             asker = self._asker()
             notify = getattr(asker, "notify", None)
@@ -424,10 +557,11 @@ class Connection:
             self.log.add("client", f"transport: {_describe_exception(message)}", "warning")
             return
         method = getattr(message, "method", "")
-        if method == "notifications/tools/list_changed":
-            self._tools = None
-        elif method == "notifications/prompts/list_changed":
-            self._prompts = None
+        if method.endswith("/list_changed") and _LIST_CHANGES not in self._listeners:
+            self._list_changed(method.split("/")[1])
+        elif method == "notifications/resources/updated" and str(message.params.uri) not in self._listeners:
+            # 2025-era subscriptions arrive here; a 2026-era listen stream fires on its own.
+            self._fire(str(message.params.uri))
         if method not in ("notifications/message", "notifications/progress"):
             self.log.add("client", f"notification {method}", "debug")
 
@@ -442,20 +576,30 @@ class Connection:
             raise NotConnected(f"{self.name!r} is still connecting; try again in a moment")
         raise NotConnected(f"{self.name!r} is closed; connect it again with `%mcp connect {self.name} ...`")
 
-    async def request(self, what: str, send: Callable[[Client], Awaitable[T]], timeout: float | None) -> T:
+    async def request(
+        self,
+        what: str,
+        send: Callable[[Client], Awaitable[T]],
+        timeout: float | None,
+        scopes: list[anyio.CancelScope] | None = None,
+    ) -> T:
         """Run one request with a timeout, translating every failure into this package's errors.
 
-        ``what`` names the request in messages (``"demo.query"``, ``"read demo://x"``).
+        ``what`` names the request in messages (``"demo.query"``, ``"read demo://x"``). The timeout's
+        cancel scope is appended to ``scopes``, for a caller that moves the deadline on progress.
         """
         client = self.require_client()
         try:
             if timeout is None:
                 return await send(client)
             with anyio.move_on_after(timeout) as scope:
+                if scopes is not None:
+                    scopes.append(scope)
                 return await send(client)
             assert scope.cancelled_caught
+            quiet = " (and no progress)" if scopes else ""
             raise CallTimeout(
-                f"{what} got no answer within {timeout:g} s and was cancelled on the server; "
+                f"{what} got no answer{quiet} within {timeout:g} s and was cancelled on the server; "
                 "give it longer with --timeout S (or timeout=S)"
             )
         except MCPError as e:
@@ -524,8 +668,13 @@ class Connection:
         timeout: float | None = None,
         progress: ProgressFn | None = None,
         validate: bool = True,
+        progress_extends: bool = True,
     ) -> tuple[types.CallToolResult, float]:
-        """Call a tool: (the result, the seconds the request itself took)."""
+        """Call a tool: (the result, the seconds the request itself took).
+
+        With ``progress_extends``, each progress report restarts the timeout: a long job that keeps
+        reporting is not cut off, a silent one still is.
+        """
         what = f"{self.name}.{name}"
         tool = await self.tool(name, timeout)
         if validate:
@@ -534,18 +683,23 @@ class Connection:
             )
 
         report = progress
+        scopes: list[anyio.CancelScope] | None = [] if progress_extends and timeout is not None else None
 
         async def on_progress(progress: float, total: float | None, message: str | None) -> None:
-            assert report is not None
-            report(progress, total, message)
+            if scopes:
+                scopes[0].deadline = anyio.current_time() + (timeout or 0)
+            if report is not None:
+                report(progress, total, message)
 
+        listen = report is not None or scopes is not None
         started = time.perf_counter()
         result = await self.request(
             what,
             lambda c: c.call_tool(
-                name, dict(arguments), progress_callback=on_progress if report else None, meta=self._request_meta()
+                name, dict(arguments), progress_callback=on_progress if listen else None, meta=self._request_meta()
             ),
             timeout,
+            scopes,
         )
         return result, time.perf_counter() - started
 

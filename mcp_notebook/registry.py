@@ -82,6 +82,12 @@ class Registry:
                 if self._connections.get(name) is conn:
                     self._connections[name] = old  # keep the dead one visible, with its log
             raise
+        for uri, callbacks in old.watchers.items():  # subscriptions follow the server back
+            for callback in callbacks:
+                try:
+                    await conn.subscribe(uri, callback)
+                except Exception as e:
+                    conn.log.add("client", f"could not subscribe to {uri} again: {e}", "warning")
         return conn
 
     async def disconnect(self, name: str) -> Connection:

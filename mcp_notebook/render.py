@@ -230,7 +230,9 @@ def table_html(
     if footer:
         notes.append(footer)
     foot = f'<div style="{MUTED}">{esc(" · ".join(notes))}</div>' if notes else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{foot}"
+    # Wide tables scroll sideways within the output rather than overflow the page.
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div style='overflow-x:auto'>{table}</div>{foot}"
 
 
 def table_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], total: int, max_rows: int = 10) -> str:

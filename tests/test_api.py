@@ -179,7 +179,7 @@ def test_async_twins(hub):
         await server.aclose()
         return result.text, len(tools), read.mime_type, len(prompt.messages), server.state
 
-    assert asyncio.run(main()) == ("async", 10, "text/markdown", 1, "closed")
+    assert asyncio.run(main()) == ("async", 12, "text/markdown", 1, "closed")
 
 
 def test_in_process_server(hub):
@@ -355,3 +355,62 @@ def test_cancelling_a_handle_cancels_on_the_server(hub):
         time.sleep(0.05)
     assert server.call("cancelled").data == {"result": 1}
     assert server.call("echo", text="usable").text == "usable"
+
+
+def test_progress_restarts_the_timeout(hub):
+    server = faulty(hub)
+    # 1.5 s of work reporting every 0.1 s outlives a 0.5 s timeout that progress keeps restarting.
+    assert server.call("sleep", seconds=1.5, timeout=0.5).text == "slept 1.5"
+    hub.progress_extends_timeout = False
+    with pytest.raises(errors.CallTimeout, match="within 0.5 s"):
+        server.call("sleep", seconds=1.5, timeout=0.5)
+    hub.progress_extends_timeout = True
+    with pytest.raises(errors.CallTimeout, match="no answer \\(and no progress\\) within 0.3 s"):
+        server.call("hang", timeout=0.3)
+
+
+def test_events_and_list_changes(hub):
+    seen = []
+    off = hub.on("tool_called", lambda **e: seen.append(("tool_called", e["tool"], e["status"])))
+    hub.on("connected", lambda **e: seen.append(("connected", e["server"])))
+    hub.on("list_changed", lambda **e: seen.append(("list_changed", e["server"], e["kind"])))
+    hub.on("progress", lambda **e: seen.append(("progress", e["progress"])))
+    hub.on("log", lambda **e: seen.append(("log", e["level"])))
+    with pytest.raises(errors.UsageProblem, match="did you mean 'tool_called'"):
+        hub.on("tool_call", print)
+    demo = hub.connect("demo")
+    demo.call("slow_count", n=2, delay=0)
+    demo.call("fail")
+    assert "bonus" not in demo.tools().names()
+    demo.call("unlock")
+    deadline = time.monotonic() + 5
+    while ("list_changed", "demo", "tools") not in seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "bonus" in demo.tools().names()  # the cached listing was dropped
+    assert demo.call("bonus").text == "🎁 you found the bonus tool"
+    assert ("connected", "demo") in seen and ("progress", 2) in seen and ("log", "warning") in seen
+    assert ("tool_called", "slow_count", "ok") in seen and ("tool_called", "fail", "tool error") in seen
+    off()
+    demo.call("echo")
+    assert ("tool_called", "echo", "ok") not in seen
+
+
+def test_subscriptions_update_and_survive_a_reconnect(hub):
+    demo = hub.connect("demo")
+    watch = demo.watch("demo://counter")
+    assert watch.latest.data == {"count": 0} and watch.active
+    got = []
+    watch.on_change(lambda result: got.append(result.data["count"]))
+    demo.call("bump", by=5)
+    assert watch.changed.wait(5) and watch.latest.data == {"count": 5} and got == [5]
+    demo.reconnect()  # a new server process: the subscription follows
+    watch.changed.clear()
+    demo.call("bump")
+    assert watch.changed.wait(5) and watch.latest.data == {"count": 1}
+    watch.stop()
+    watch.changed.clear()
+    demo.call("bump")
+    assert not watch.changed.wait(0.5)
+    legacy = hub.connect("old", command=[sys.executable, "-m", "mcp_notebook.demo"], protocol="legacy")
+    with pytest.raises(errors.UsageProblem, match="does not offer resource subscriptions"):
+        legacy.watch("demo://counter")

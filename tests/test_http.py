@@ -61,6 +61,7 @@ def test_streamable_http(hub):
         assert len(web.call("query", species="Adelie", limit=3).to_dataframe()) == 3
         assert web.read("demo://datasets/penguins.json").to_dataframe().shape == (344, 8)
         assert web.call("slow_count", n=3, delay=0.05).text == "counted to 3"
+        hub.progress_extends_timeout = False  # slow_count reports progress, which would restart the clock
         with pytest.raises(errors.CallTimeout):
             web.call("slow_count", n=100, delay=0.1, timeout=0.5)
         assert web.call("echo", text="after the timeout").text == "after the timeout"

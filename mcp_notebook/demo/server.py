@@ -284,6 +284,33 @@ def build_server() -> MCPServer:
         """The folders the client offers this server (its roots)."""
         return [{"uri": str(r.uri), "name": r.name or ""} for r in offered.roots]
 
+    counter = {"count": 0}
+
+    @mcp.resource("demo://counter", name="counter", title="A counter", mime_type="application/json")
+    def counter_resource() -> str:
+        """A number that `bump` increases; subscribe to see it change."""
+        return json.dumps(counter)
+
+    @mcp.tool(title="Bump the counter")
+    async def bump(ctx: Context, by: int = 1) -> int:
+        """Increase demo://counter, telling subscribers it changed."""
+        counter["count"] += by
+        await ctx.notify_resource_updated("demo://counter")
+        return counter["count"]
+
+    @mcp.tool(title="Unlock a bonus tool")
+    async def unlock(ctx: Context) -> str:
+        """Add the tool `bonus` and tell the client its tool list changed."""
+        if "bonus" not in {t.name for t in await mcp.list_tools()}:
+
+            def bonus() -> str:
+                """A tool that appeared after `unlock`."""
+                return "🎁 you found the bonus tool"
+
+            mcp.add_tool(bonus, name="bonus", title="Bonus")
+        await ctx.notify_tools_changed()
+        return "unlocked: `bonus` is now listed"
+
     @mcp.tool(title="Echo", annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True))
     def echo(text: str = "") -> str:
         """Return the text unchanged (a fast tool, handy for timing)."""

@@ -49,6 +49,9 @@ class MCPMagics(Magics):
         LOG_LEVELS, default_value="info", help="The lowest server log level asked for, shown by `%mcp log`."
     ).tag(config=True)
     progress = Bool(True, help="Show a progress bar while a tool reports progress.").tag(config=True)
+    progress_extends_timeout = Bool(True, help="Each progress report from the server restarts the call's timeout.").tag(
+        config=True
+    )
     hub = Instance(Hub, help="The connections and the event-loop thread the magics use.")
 
     def __init__(self, shell: Any = None, hub: Hub | None = None, **kwargs: Any) -> None:
@@ -63,7 +66,7 @@ class MCPMagics(Magics):
             raise TraitError(f"{proposal['trait'].name} must be a positive number of seconds (or None)")
         return value
 
-    @observe("timeout", "connect_timeout", "log_level", "progress")
+    @observe("timeout", "connect_timeout", "log_level", "progress", "progress_extends_timeout")
     def _on_setting(self, change: Any) -> None:
         self._push_settings()
 
@@ -73,6 +76,7 @@ class MCPMagics(Magics):
         hub.connect_timeout = self.connect_timeout
         hub.log_level = self.log_level
         hub.progress = self.progress
+        hub.progress_extends_timeout = self.progress_extends_timeout
 
     @no_var_expand
     @needs_local_scope

@@ -323,6 +323,36 @@ _listing_command("prompts", "List a server's prompts.", "prompts")
 
 
 @command(
+    "subscribe",
+    "Show a resource that updates in place whenever the server says it changed.",
+    usage="%(prog)s SERVER URI [-o NAME]",
+    epilog="The server must offer subscriptions. Stop with %mcp unsubscribe SERVER URI (or watch.stop()).",
+)
+def _subscribe(parser: CommandParser) -> Handler:
+    parser.add_argument("server", help="the server's name")
+    parser.add_argument("uri", help="the resource URI")
+    _output_options(parser)
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        _no_body(ctx, "subscribe")
+        return _finish(ctx, ctx.hub.get(str(args.server)).watch(str(args.uri)), args)
+
+    return run
+
+
+@command("unsubscribe", "End the subscriptions to a resource.", usage="%(prog)s SERVER URI")
+def _unsubscribe(parser: CommandParser) -> Handler:
+    parser.add_argument("server", help="the server's name")
+    parser.add_argument("uri", help="the resource URI")
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> None:
+        _no_body(ctx, "unsubscribe")
+        ctx.hub.get(str(args.server)).unwatch(str(args.uri))
+
+    return run
+
+
+@command(
     "roots",
     "Show or change the folders offered to a server as roots (default: the working directory).",
     usage="%(prog)s [SERVER] [add PATH | remove PATH]",

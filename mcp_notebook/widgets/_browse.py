@@ -59,7 +59,7 @@ class ResourcesPanel(Panel):
         self.read.add_class("mcpnb-read")
         self.read_template = w.Button(description="Read template", icon="download")
         self.read_template.add_class("mcpnb-read-template")
-        self.preview = w.Output(layout=w.Layout(width="100%"))
+        self.preview = w.Output(layout=w.Layout(width="100%", overflow="auto"))
         self.preview.add_class("mcpnb-result-area")
         self.as_frame = w.Button(description="DataFrame view", icon="table", layout=w.Layout(display="none"))
         self.status = w.HTML()

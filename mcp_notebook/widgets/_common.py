@@ -92,7 +92,9 @@ class CodeBox:
     def __init__(self) -> None:
         self.text = w.Textarea(layout=w.Layout(width="98%", height="9em"))
         self.text.add_class("mcpnb-code")
-        self.insert = w.Button(description="Insert as next cell", icon="plus", tooltip="set_next_input")
+        self.insert = w.Button(
+            description="Insert as next cell", icon="plus", tooltip="set_next_input", layout=w.Layout(width="auto")
+        )
         self.insert.add_class("mcpnb-insert")
         self.note = w.HTML()
         self.magic = ""

@@ -153,6 +153,19 @@ class Explorer(w.VBox):  # type: ignore[misc]
         self.tabs.observe(lambda c: self._on_tab(c["new"]), names="selected_index")
         self.choose(server)
         self.tabs.selected_index = 1 if server else 0
+        # A server whose tools, prompts or resources change is listed afresh.
+        self.stop_listening = hub.on("list_changed", self._on_list_changed)
+
+    def _on_list_changed(self, server: str, kind: str) -> None:
+        if server != self.pick.value:
+            return
+        current = self.server
+        if kind == "tools":
+            self.tools.load(current, refresh=True)
+        elif kind == "prompts":
+            self.prompts.load(current)
+        else:
+            self.resources.load(current)
 
     @property
     def panels(self) -> list[Panel]:
@@ -171,8 +184,8 @@ class Explorer(w.VBox):  # type: ignore[misc]
     def choose(self, name: str | None) -> None:
         """Make ``name`` the server the tabs show (None: the first connected one, if any)."""
         names = self.hub.registry.names()
-        if name is not None and name not in names:
-            raise NotConnected(f"no server named {name!r} (connected: {', '.join(names) or 'none'})")
+        if name is not None:
+            self.hub.registry.get(name)  # raises, saying what is connected and how to connect
         self._quiet = True  # setting options and value would each reload; reload once, below
         try:
             self.pick.options = names

@@ -26,7 +26,7 @@ UNSET = object()
 """The value of a field left empty: the argument is not sent."""
 
 _LABEL = {"description_width": "initial"}
-_HINT = "font-size:0.85em;opacity:0.7;margin:-2px 0 4px 0"
+_HINT = "font-size:0.85em;opacity:0.7;line-height:1.3"
 
 
 class _Invalid(Exception):
@@ -103,7 +103,9 @@ class Field:
             facts.append(f"format {self.schema['format']}")
         if facts:
             parts.append(f"<span style='opacity:0.8'>({esc(', '.join(str(f) for f in facts))})</span>")
-        return w.HTML(f"<div style='{_HINT}'>{' '.join(parts)}</div>") if parts else None
+        if not parts:
+            return None
+        return w.HTML(f"<div style='{_HINT}'>{' '.join(parts)}</div>", layout=w.Layout(margin="-2px 0 6px 4px"))
 
     def box(self, control: w.Widget) -> w.VBox:
         control.add_class(self.css)
