@@ -416,7 +416,15 @@ class Server:
                     inbox.post(bar.close)
             if events:
                 status = "tool error" if raw.is_error else "ok"
-                events.emit("tool_called", server=self.name, tool=tool, arguments=args, status=status, seconds=seconds)
+                events.emit(
+                    "tool_called",
+                    server=self.name,
+                    tool=tool,
+                    arguments=args,
+                    status=status,
+                    seconds=seconds,
+                    result=raw,
+                )
             return ToolResult(raw, server=self.name, tool=tool, arguments=args, duration=seconds)
 
         return go
@@ -520,7 +528,9 @@ class Server:
             except Exception as e:
                 self._hub.events.emit("error", server=self.name, what=f"read {uri}", error=e)
                 raise
-            self._hub.events.emit("resource_read", server=self.name, uri=uri, seconds=time.perf_counter() - started)
+            self._hub.events.emit(
+                "resource_read", server=self.name, uri=uri, seconds=time.perf_counter() - started, result=raw
+            )
             return ResourceResult(raw, server=self.name, uri=uri, duration=time.perf_counter() - started)
 
         return go

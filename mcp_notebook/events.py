@@ -3,8 +3,9 @@
 Events and what the callback gets (keyword arguments):
 
 - ``connected`` — server; ``disconnected`` — server, reason (``"closed"`` or why it died)
-- ``tool_called`` — server, tool, arguments, status (``ok``, ``tool error``, ``failed``), seconds
-- ``resource_read`` — server, uri, seconds; ``error`` — server, what, error
+- ``tool_called`` — server, tool, arguments, status (``ok``, ``tool error``, ``failed``), seconds,
+  and ``result`` (the SDK's ``CallToolResult``) unless it failed
+- ``resource_read`` — server, uri, seconds, result; ``error`` — server, what, error
 - ``progress`` — server, tool, progress, total, message; ``log`` — server, level, text
 - ``list_changed`` — server, kind (``tools``, ``prompts`` or ``resources``)
 
