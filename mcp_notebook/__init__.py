@@ -33,6 +33,7 @@ __all__ = [
     "__version__",
     "aconnect",
     "connect",
+    "connect_config",
     "disconnect",
     "disconnect_all",
     "explore",
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import Hub, Server, aconnect, connect, disconnect, disconnect_all, get, on, servers
+    from .api import Hub, Server, aconnect, connect, connect_config, disconnect, disconnect_all, get, on, servers
     from .errors import (
         ArgumentsInvalid,
         CallTimeout,
@@ -63,7 +64,19 @@ if TYPE_CHECKING:
 
 _LAZY = {
     **dict.fromkeys(
-        ["Hub", "Server", "aconnect", "connect", "disconnect", "disconnect_all", "get", "on", "servers"], "api"
+        [
+            "Hub",
+            "Server",
+            "aconnect",
+            "connect",
+            "connect_config",
+            "disconnect",
+            "disconnect_all",
+            "get",
+            "on",
+            "servers",
+        ],
+        "api",
     ),
     **dict.fromkeys(["PromptResult", "ResourceResult", "ToolResult"], "results"),
     "explore": "widgets",

@@ -22,15 +22,15 @@ from pathlib import PurePath
 from types import TracebackType
 from typing import Any, TypeVar
 
-from . import config
+from . import config, hostconfig
 from ._progress import ProgressBar
 from ._runtime import Inbox, Runtime
 from .asking import Asker, ElicitPolicy, InputAsker, Policy, SamplePolicy
 from .background import CallHandle
 from .connection import Connection, State
-from .errors import NotConnected, UsageProblem
+from .errors import ConnectFailed, McpNotebookError, NotConnected, UsageProblem, did_you_mean
 from .events import Events
-from .listings import LogView, PromptList, ResourceList, ServerList, TemplateList, ToolList
+from .listings import ConfigList, LogView, PromptList, ResourceList, ServerList, TemplateList, ToolList
 from .registry import Registry
 from .render import MUTED, esc
 from .results import PromptResult, ResourceResult, ToolResult, mimebundle
@@ -41,6 +41,7 @@ __all__ = [
     "Server",
     "aconnect",
     "connect",
+    "connect_config",
     "default_hub",
     "disconnect",
     "disconnect_all",
@@ -221,6 +222,53 @@ class Hub:
 
     def get(self, name: str) -> Server:
         return Server(self, self.registry.get(name))
+
+    def _connect_spec(self, spec: config.ServerSpec, options: dict[str, Any]) -> Connection:
+        return self.run(lambda inbox: self.registry.connect(spec, **options))
+
+    def config(self, path: str | os.PathLike[str]) -> ConfigList:
+        """The servers a host config file declares (Claude Desktop, Claude Code, VS Code, Cursor)."""
+        entries, _inputs = hostconfig.read_config(path)
+        return ConfigList([e.summary() for e in entries])
+
+    def connect_config(
+        self, path: str | os.PathLike[str], names: Sequence[str] | None = None, **kwargs: Any
+    ) -> list[Server]:
+        """Connect the servers a config file declares (all, or those named).
+
+        Each connects under its own name from the file; ``${input:…}`` values are asked once. If some
+        fail, the others stay connected and the error lists what failed and why.
+        """
+        entries, inputs = hostconfig.read_config(path)
+        by_name = {e.name: e for e in entries}
+        wanted = list(names) if names else list(by_name)
+        for name in wanted:
+            if name not in by_name:
+                raise UsageProblem(
+                    f"no server {name!r} in {path}{did_you_mean(name, by_name)} (it has: {', '.join(by_name)})"
+                )
+        answers: dict[str, str] = {}
+        timeout = kwargs.pop("timeout", None)
+        connected, failed = [], []
+        for name in wanted:
+            try:
+                spec = hostconfig.resolve_entry(
+                    by_name[name],
+                    inputs,
+                    answers=answers,
+                    connect_timeout=timeout if timeout is not None else self.connect_timeout,
+                )
+                options = self._connect_options(kwargs.get("on_elicit"), kwargs.get("on_sample"), kwargs.get("roots"))
+                self._install_exit_hook()
+                conn = self._connect_spec(spec, options)
+                self.events.emit("connected", server=conn.name)
+                connected.append(Server(self, conn))
+            except McpNotebookError as e:
+                failed.append(f"{name}: {e}")
+        if failed:
+            done = ", ".join(s.name for s in connected) or "none"
+            raise ConnectFailed(f"connected {done}; failed {len(failed)}: " + " | ".join(failed))
+        return connected
 
     def servers(self) -> ServerList:
         return ServerList([_server_row(c) for c in self.registry.all()])
@@ -787,6 +835,11 @@ def on(event: str, fn: Callable[..., Any]) -> Callable[[], None]:
     Events: connected, disconnected, tool_called, resource_read, error, progress, log, list_changed.
     """
     return default_hub().on(event, fn)
+
+
+def connect_config(path: str | os.PathLike[str], names: Sequence[str] | None = None, **kwargs: Any) -> list[Server]:
+    """Connect the servers a Claude Desktop / Claude Code / VS Code / Cursor config file declares."""
+    return default_hub().connect_config(path, names, **kwargs)
 
 
 def disconnect(name: str) -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "ConfigList",
     "Listing",
     "LogView",
     "PromptList",
@@ -213,6 +214,16 @@ class ServerList(Listing[dict[str, Any]]):
         if not self.items:
             return "no servers connected; try `%mcp connect demo`"
         return f"{len(self.items)} servers"
+
+
+class ConfigList(ServerList):
+    """The servers a config file declares (nothing resolved: no secrets in it)."""
+
+    columns = ("name", "transport", "target", "env", "headers", "file")  # type: ignore[assignment]
+    noun = "servers declared"
+
+    def _title(self) -> str:
+        return f"{len(self.items)} servers declared; connect with %mcp connect --config PATH [NAME ...]"
 
 
 class LogView(Listing[Any]):

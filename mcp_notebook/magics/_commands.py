@@ -117,15 +117,23 @@ def _no_body(ctx: Context, name: str) -> None:
     "Connect to an MCP server and give it a name.",
     usage="%(prog)s NAME [--env K=V]... [--cwd DIR] [--timeout S] -- COMMAND [ARGS...]\n"
     "       %(prog)s NAME URL [--header 'K: V']... [--sse] [--timeout S]\n"
+    "       %(prog)s --config PATH [NAME ...]\n"
     "       %(prog)s demo",
     epilog="Values may use $VAR (or ${VAR}) from the kernel's environment; $$ is a literal $. "
     "Header and environment values are secrets: they never appear in tables, logs or errors. "
     "Examples: %mcp connect demo | %mcp connect time -- mcp-server-time | "
-    "%mcp connect web http://127.0.0.1:8000/mcp --header 'Authorization: Bearer $TOKEN'",
+    "%mcp connect web http://127.0.0.1:8000/mcp --header 'Authorization: Bearer $TOKEN' | "
+    "%mcp connect --config ~/.cursor/mcp.json (Claude Desktop, Claude Code .mcp.json, VS Code mcp.json, Cursor)",
 )
 def _connect(parser: CommandParser) -> Handler:
-    parser.add_argument("name", help="the name to call the server by (letters, digits, _ and -)")
-    parser.add_argument("url", nargs="?", help="http(s) URL of a Streamable HTTP (or, with --sse, HTTP+SSE) server")
+    parser.add_argument(
+        "words",
+        nargs="*",
+        metavar="NAME [URL]",
+        help="the name to call the server by, and an http(s) URL for a remote server "
+        "(with --config: the names of the file's servers to connect; default all)",
+    )
+    parser.add_argument("--config", metavar="PATH", help="connect servers declared in a host config file")
     parser.add_argument(
         "--env", action="append", default=[], metavar="K=V", help="environment variable for a stdio server"
     )
@@ -134,10 +142,21 @@ def _connect(parser: CommandParser) -> Handler:
     parser.add_argument("--sse", action="store_true", help="use the legacy HTTP+SSE transport")
     _timeout_option(parser, "starting the server and the handshake")
 
-    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Server:
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         _no_body(ctx, "connect")
-        name = str(args.name)
         timeout = {"timeout": args.timeout} if args.timeout is not None else {}
+        if args.config:
+            if command_words is not None or args.env or args.cwd or args.header or args.sse:
+                raise UsageProblem("--config takes server names only; the file says how to start each one")
+            path = config.expand_vars(str(args.config))
+            return ctx.hub.connect_config(path, [str(w) for w in args.words] or None, **timeout)
+        if not args.words:
+            raise UsageProblem("name the server: %mcp connect NAME ... (or %mcp connect demo)")
+        if len(args.words) > 2:
+            extra = " ".join(str(w) for w in args.words[2:])
+            raise UsageProblem(f"unexpected {extra!r}: a stdio server's command goes after `--`")
+        name = str(args.words[0])
+        args.url = args.words[1] if len(args.words) == 2 else None
         if command_words is not None:
             if args.url:
                 raise UsageProblem(f"give {name!r} either a URL or `-- COMMAND`, not both")
@@ -320,6 +339,23 @@ def _listing_command(name: str, summary: str, method: str) -> None:
 _listing_command("resources", "List a server's resources.", "resources")
 _listing_command("templates", "List a server's resource templates.", "templates")
 _listing_command("prompts", "List a server's prompts.", "prompts")
+
+
+@command(
+    "config",
+    "List the servers a host config file declares (Claude Desktop, Claude Code, VS Code, Cursor), without connecting.",
+    usage="%(prog)s PATH [-o NAME] [--df]",
+    epilog="Connect them with %mcp connect --config PATH [NAME ...].",
+)
+def _config(parser: CommandParser) -> Handler:
+    parser.add_argument("path", help="the config file (e.g. ~/.cursor/mcp.json, .vscode/mcp.json, .mcp.json)")
+    _output_options(parser, df=True)
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        _no_body(ctx, "config")
+        return _finish(ctx, ctx.hub.config(config.expand_vars(str(args.path))), args)
+
+    return run
 
 
 @command(
