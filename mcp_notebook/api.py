@@ -8,6 +8,7 @@ functions use one shared hub, created on first use (never at import).
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import concurrent.futures
 import dataclasses
@@ -15,6 +16,7 @@ import datetime as _dt
 import decimal
 import math
 import os
+import random
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -28,7 +30,15 @@ from ._runtime import Inbox, Runtime
 from .asking import Asker, ElicitPolicy, InputAsker, Policy, SamplePolicy
 from .background import CallHandle
 from .connection import Connection, State
-from .errors import ConnectFailed, McpNotebookError, NotConnected, UsageProblem, did_you_mean
+from .errors import (
+    CallTimeout,
+    ConnectFailed,
+    McpNotebookError,
+    NotConnected,
+    TransportFailed,
+    UsageProblem,
+    did_you_mean,
+)
 from .events import Events
 from .listings import ConfigList, LogView, PromptList, ResourceList, ServerList, TemplateList, ToolList
 from .registry import Registry
@@ -73,6 +83,7 @@ class Hub:
         log_level: str | None = "info",
         progress: bool = True,
         progress_extends_timeout: bool = True,
+        auto_reconnect: bool = False,
     ) -> None:
         self.runtime = runtime or Runtime()
         self.registry = Registry()
@@ -81,6 +92,7 @@ class Hub:
         self.log_level = log_level
         self.progress = progress
         self.progress_extends_timeout = progress_extends_timeout
+        self.auto_reconnect = auto_reconnect
         self.events = Events()
         self._exit_hook_lock = threading.Lock()
         self._exit_hook = False
@@ -427,10 +439,14 @@ class Server:
         validate: bool,
         listener: Callable[[float, float | None, str | None], None] | None = None,
         asker: Asker | None = None,
+        retries: int = 0,
+        retry_unsafe: bool = False,
     ) -> Callable[[Inbox], Coroutine[Any, Any, ToolResult]]:
         args = jsonable({**(arguments or {}), **kwargs})
         if not isinstance(tool, str) or not tool:
             raise UsageProblem(f"tool must be a name (a non-empty string), not {tool!r}")
+        if not isinstance(retries, int) or retries < 0:
+            raise UsageProblem(f"retries is a count (0, 1, 2, …), not {retries!r}")
         show = self._hub.progress if progress is None else progress
 
         async def go(inbox: Inbox) -> ToolResult:
@@ -439,18 +455,34 @@ class Server:
             events = self._hub.events
             if events:
                 report = _also_emit(events, self.name, tool, report)
-            conn = self.connection
             started = time.perf_counter()
+            attempt = 0
             try:
-                with conn.asking(asker or InputAsker(inbox)):
-                    raw, seconds = await conn.call_tool(
-                        tool,
-                        args,
-                        timeout=self._timeout(timeout),
-                        progress=report,
-                        validate=validate,
-                        progress_extends=self._hub.progress_extends_timeout,
-                    )
+                while True:
+                    conn = await self._ready(inbox)
+                    try:
+                        with conn.asking(asker or InputAsker(inbox)):
+                            raw, seconds = await conn.call_tool(
+                                tool,
+                                args,
+                                timeout=self._timeout(timeout),
+                                progress=report,
+                                validate=validate,
+                                progress_extends=self._hub.progress_extends_timeout,
+                            )
+                        break
+                    except (TransportFailed, CallTimeout) as e:
+                        if attempt >= retries or not (retry_unsafe or await _safe_to_resend(conn, tool)):
+                            if retries and attempt == 0 and not retry_unsafe:
+                                raise type(e)(
+                                    f"{e} (not retried: {self.name}.{tool} is not marked idempotent or read-only, "
+                                    "so it may have run; retry_unsafe=True / --retry-unsafe resends anyway)"
+                                ) from e
+                            raise
+                        attempt += 1
+                        delay = min(8.0, 0.5 * 2 ** (attempt - 1)) * (0.75 + random.random() / 2)
+                        _tell(inbox, conn, f"{self.name}.{tool}: {e}; retry {attempt} of {retries} in {delay:.1f} s")
+                        await asyncio.sleep(delay)
             except Exception as e:
                 if events:
                     seconds = time.perf_counter() - started
@@ -477,6 +509,17 @@ class Server:
 
         return go
 
+    async def _ready(self, inbox: Inbox) -> Connection:
+        """The connection to use; a dead one is first brought back when ``hub.auto_reconnect`` is on."""
+        conn = self.connection
+        if conn.state is State.DEAD and self._hub.auto_reconnect:
+            why = conn.death or "died"
+            conn = await self._hub.registry.reconnect(self.name, **self._hub._options())
+            self._conn = conn
+            _tell(inbox, conn, f"reconnected {self.name} (the server {why})")
+            self._hub.events.emit("connected", server=self.name)
+        return conn
+
     def call(
         self,
         tool: str,
@@ -486,15 +529,22 @@ class Server:
         timeout: float | None = None,
         progress: bool | None = None,
         validate: bool = True,
+        retries: int = 0,
+        retry_unsafe: bool = False,
         **kwargs: Any,
     ) -> ToolResult:
         """Call ``tool`` with ``arguments`` (a mapping) and/or keyword arguments.
 
         Arguments are checked against the tool's input schema before sending (``validate=False``
-        skips that). A tool named ``timeout``/``progress``/``validate`` takes its arguments through
-        the mapping. A tool error is a result with ``is_error`` set, not an exception.
+        skips that). A tool error is a result with ``is_error`` set, not an exception. ``retries``
+        re-sends after a transport failure or timeout (with backoff) — only for tools marked
+        idempotent or read-only, unless ``retry_unsafe``. A tool whose own arguments are called
+        ``timeout``, ``progress``, ``validate``, ``retries`` or ``retry_unsafe`` takes them through
+        the mapping.
         """
-        return self._hub.run(self._call(tool, arguments, kwargs, timeout, progress, validate))
+        return self._hub.run(
+            self._call(tool, arguments, kwargs, timeout, progress, validate, retries=retries, retry_unsafe=retry_unsafe)
+        )
 
     async def acall(
         self,
@@ -505,9 +555,13 @@ class Server:
         timeout: float | None = None,
         progress: bool | None = None,
         validate: bool = True,
+        retries: int = 0,
+        retry_unsafe: bool = False,
         **kwargs: Any,
     ) -> ToolResult:
-        return await self._hub.arun(self._call(tool, arguments, kwargs, timeout, progress, validate))
+        return await self._hub.arun(
+            self._call(tool, arguments, kwargs, timeout, progress, validate, retries=retries, retry_unsafe=retry_unsafe)
+        )
 
     def submit(
         self,
@@ -714,6 +768,23 @@ def _warm_up() -> None:
             pass
 
     threading.Thread(target=work, name="mcp-notebook-warm-up", daemon=True).start()
+
+
+async def _safe_to_resend(conn: Connection, tool: str) -> bool:
+    """A tool may be sent again only if running it twice is harmless (its annotations say so)."""
+    try:
+        ann = (await conn.tool(tool)).annotations
+    except McpNotebookError:
+        return False
+    return bool(ann is not None and (ann.idempotent_hint or ann.read_only_hint))
+
+
+def _tell(inbox: Inbox, conn: Connection, text: str) -> None:
+    """A note for the user: in the connection's log, and on stderr in the waiting cell."""
+    import sys
+
+    conn.log.add("client", text, "warning")
+    inbox.post(lambda: print(text, file=sys.stderr))
 
 
 def _also_emit(

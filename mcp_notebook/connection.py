@@ -630,6 +630,10 @@ class Connection:
             if self.state is not State.DEAD:
                 self._mark_dead("closed the connection")
             return ServerDied(f"{what} failed: {self.dead_message()}")
+        if error.error.code == types.INVALID_REQUEST and error.error.message == "Session terminated":
+            # An HTTP server that restarted (or expired the session) answers 404 for it.
+            self._mark_dead("forgot this session (HTTP 404: it restarted, or the session expired)")
+            return ServerDied(f"{what} failed: {self.dead_message()}")
         if error.error.code == SAMPLING_DECLINED and error.error.message == SAMPLING_DECLINED_TEXT:
             return ServerError(f"{what} stopped: the server needs an LLM reply, and it was declined", SAMPLING_DECLINED)
         return ServerError(

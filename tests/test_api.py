@@ -414,3 +414,17 @@ def test_subscriptions_update_and_survive_a_reconnect(hub):
     legacy = hub.connect("old", command=[sys.executable, "-m", "mcp_notebook.demo"], protocol="legacy")
     with pytest.raises(errors.UsageProblem, match="does not offer resource subscriptions"):
         legacy.watch("demo://counter")
+
+
+def test_retries_and_auto_reconnect(hub, tmp_path):
+    server = faulty(hub)
+    marker = tmp_path / "died"
+    with pytest.raises(errors.ServerDied, match="exited with code 9"):
+        server.call("die_once", marker=str(marker), retries=2)  # no auto-reconnect: the retry meets a dead server
+    hub.auto_reconnect = True
+    marker.unlink()
+    assert server.call("die_once", marker=str(marker), retries=1).text == "survived"
+    assert "reconnected faulty (the server exited with code 9)" in server.log().text
+    with pytest.raises(errors.ServerDied, match="not retried: faulty.die is not marked idempotent"):
+        server.call("die", code=4, retries=3)
+    assert server.call("echo", text="back again").text == "back again"  # auto-reconnected once more

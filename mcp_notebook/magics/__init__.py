@@ -49,6 +49,9 @@ class MCPMagics(Magics):
         LOG_LEVELS, default_value="info", help="The lowest server log level asked for, shown by `%mcp log`."
     ).tag(config=True)
     progress = Bool(True, help="Show a progress bar while a tool reports progress.").tag(config=True)
+    auto_reconnect = Bool(
+        False, help="Bring a dead server back (a new process or session) on the next call, saying so."
+    ).tag(config=True)
     progress_extends_timeout = Bool(True, help="Each progress report from the server restarts the call's timeout.").tag(
         config=True
     )
@@ -66,7 +69,7 @@ class MCPMagics(Magics):
             raise TraitError(f"{proposal['trait'].name} must be a positive number of seconds (or None)")
         return value
 
-    @observe("timeout", "connect_timeout", "log_level", "progress", "progress_extends_timeout")
+    @observe("timeout", "connect_timeout", "log_level", "progress", "progress_extends_timeout", "auto_reconnect")
     def _on_setting(self, change: Any) -> None:
         self._push_settings()
 
@@ -77,6 +80,7 @@ class MCPMagics(Magics):
         hub.log_level = self.log_level
         hub.progress = self.progress
         hub.progress_extends_timeout = self.progress_extends_timeout
+        hub.auto_reconnect = self.auto_reconnect
 
     @no_var_expand
     @needs_local_scope

@@ -206,6 +206,12 @@ def _call(parser: CommandParser) -> Handler:
     parser.add_argument("pairs", nargs="*", metavar="key=value", help="tool arguments")
     _output_options(parser, df=True)
     _timeout_option(parser)
+    parser.add_argument("--retries", type=int, default=0, metavar="N", help="re-send after a transport failure")
+    parser.add_argument(
+        "--retry-unsafe",
+        action="store_true",
+        help="with --retries: re-send even a tool not marked idempotent or read-only (it may run twice)",
+    )
     parser.add_argument(
         "--background",
         action="store_true",
@@ -224,7 +230,9 @@ def _call(parser: CommandParser) -> Handler:
             arguments = coerce_loose(server.tool_schema(tool), arguments, raw)
         if args.background:
             return _finish(ctx, server.submit(tool, arguments, timeout=args.timeout), args)
-        result = server.call(tool, arguments, timeout=args.timeout)
+        result = server.call(
+            tool, arguments, timeout=args.timeout, retries=args.retries, retry_unsafe=args.retry_unsafe
+        )
         return _finish(ctx, result, args)
 
     return run

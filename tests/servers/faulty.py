@@ -12,6 +12,7 @@ import time
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import ToolAnnotations
 
 if os.environ.get("FAULTY_EXIT_AT_START"):
     print("faulty: cannot open the database (refusing to start)", file=sys.stderr, flush=True)
@@ -60,6 +61,16 @@ async def sleep(seconds: float, ctx: Context) -> str:
 def cancelled() -> int:
     """How many calls of hang/sleep were cancelled so far."""
     return CANCELLED["n"]
+
+
+@mcp.tool(annotations=ToolAnnotations(idempotent_hint=True))
+def die_once(marker: str) -> str:
+    """Exit the first time (leaving ``marker`` behind); answer every later time."""
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        print("faulty: dying once", file=sys.stderr, flush=True)
+        os._exit(9)
+    return "survived"
 
 
 @mcp.tool()
