@@ -118,8 +118,13 @@ def __dir__() -> list[str]:
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext mcp_notebook``: register the ``%mcp`` magics."""
     from .magics import MCPMagics
+    from .magics._complete import Completer
 
-    ipython.register_magics(MCPMagics(ipython))
+    magics = MCPMagics(ipython)
+    ipython.register_magics(magics)
+    completer = Completer(magics.hub)
+    for key in ("%mcp", "%%mcp"):
+        ipython.set_hook("complete_command", completer, str_key=key)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
