@@ -62,6 +62,8 @@ class ServerSpec:
     """An in-process ``MCPServer``/``Server`` object (``transport="in-process"``)."""
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     demo: bool = False
+    auth: Any = field(default=None, compare=False)
+    """An ``httpx2.Auth`` for HTTP servers (OAuth, see ``mcp_notebook.auth``); never shown."""
     protocol: str = "auto"
     """``"auto"`` (try 2026-07-28 ``server/discover``, fall back to ``initialize``) or ``"legacy"``
     (the ``initialize`` handshake only, for servers that mishandle the probe)."""
@@ -78,7 +80,7 @@ class ServerSpec:
             dict(other.headers),
             other.protocol,
         )
-        return mine == theirs and self.server is other.server
+        return mine == theirs and self.server is other.server and self.auth is other.auth
 
     def describe(self) -> str:
         """The target as a user would type it, with every secret replaced by ``***``."""
@@ -151,6 +153,7 @@ def url_spec(
     headers: Mapping[str, str] | None = None,
     sse: bool = False,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    auth: Any = None,
 ) -> ServerSpec:
     """A server reached over Streamable HTTP (or the legacy HTTP+SSE transport with ``sse=True``)."""
     parts = urlsplit(url)
@@ -168,6 +171,7 @@ def url_spec(
         url=url,
         headers={str(k): str(v) for k, v in (headers or {}).items()},
         connect_timeout=connect_timeout,
+        auth=auth,
     )
 
 

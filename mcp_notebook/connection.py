@@ -423,7 +423,7 @@ class Connection:
         elif spec.transport == "sse":
             from mcp.client.sse import sse_client
 
-            transport = sse_client(spec.url or "", headers=dict(spec.headers) or None)
+            transport = sse_client(spec.url or "", headers=dict(spec.headers) or None, auth=spec.auth)
         else:
             transport = spec.server
         from . import __version__
@@ -810,7 +810,7 @@ async def _http_transport(spec: ServerSpec) -> AsyncIterator[Any]:
     from mcp.client.streamable_http import streamable_http_client
     from mcp.shared._httpx_utils import create_mcp_http_client
 
-    async with create_mcp_http_client(headers=dict(spec.headers) or None) as http:
+    async with create_mcp_http_client(headers=dict(spec.headers) or None, auth=spec.auth) as http:
         async with streamable_http_client(spec.url or "", http_client=http) as streams:
             yield streams
 
