@@ -248,8 +248,11 @@ def ask_sample(
 class InputAsker:
     """Asks through ``input()`` in the thread that waits on the call (via its inbox)."""
 
+    MAX_NOTES = 20  # server warnings shown in one call's cell; a flood goes to the log only
+
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
+        self._notes = 0
 
     async def _in_caller(self, fn: Callable[[], Any]) -> Any:
         loop = asyncio.get_running_loop()
@@ -277,9 +280,15 @@ class InputAsker:
         return result
 
     def notify(self, text: str) -> None:
-        """Show a line (a server warning) in the waiting caller's cell."""
+        """Show a line (a server warning) in the waiting caller's cell, at most ``MAX_NOTES`` a call."""
         import sys
 
+        self._notes += 1
+        if self._notes > self.MAX_NOTES:
+            if self._notes == self.MAX_NOTES + 1:
+                server = text[1:].split(" ", 1)[0]
+                self.inbox.post(lambda: print(f"… more warnings from {server}: `%mcp log {server}`", file=sys.stderr))
+            return
         self.inbox.post(lambda: print(text, file=sys.stderr))
 
 

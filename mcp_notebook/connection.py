@@ -117,6 +117,7 @@ class Connection:
         self.watchers: dict[str, list[Callable[[], None]]] = {}
         """Callbacks per subscribed resource URI (kept across a reconnect)."""
         self._listeners: dict[str, asyncio.Task[None]] = {}  # 2026-era listen streams, per URI
+        self._schema_problems: dict[int, str] = {}  # id(result) → why it breaks its output schema
 
     # -- subscriptions ----------------------------------------------------------------------------
 
@@ -351,6 +352,28 @@ class Connection:
         self.log.add("client", f"connected: protocol {self.protocol_version}, server {_server_label(self.server_info)}")
         self._listen_for_changes()
 
+    def _keep_invalid_results(self, client: Client) -> None:
+        """Let a result that breaks its tool's output schema through, marked, instead of losing it.
+
+        The SDK checks structured content against the tool's ``outputSchema`` and raises, which would
+        throw the server's answer away; this session's check records the problem instead, and the
+        result is shown as invalid with everything the server sent (``schema_problem``).
+        """
+        session = client.session
+        check = session.validate_tool_result
+
+        async def record(name: str, result: types.CallToolResult) -> None:
+            try:
+                await check(name, result)
+            except RuntimeError as e:
+                self._schema_problems[id(result)] = str(e)
+
+        session.validate_tool_result = record  # type: ignore[method-assign]
+
+    def schema_problem(self, result: types.CallToolResult) -> str | None:
+        """Why ``result`` breaks its tool's output schema (once; None if it does not)."""
+        return self._schema_problems.pop(id(result), None)
+
     def _listen_for_changes(self) -> None:
         """On 2026-07-28 servers, list changes arrive only on a listen stream: open one."""
         caps = self.capabilities
@@ -396,6 +419,7 @@ class Connection:
         assert self._stop is not None
         try:
             async with self._make_client() as client:
+                self._keep_invalid_results(client)
                 self.client = client
                 self.state = State.READY
                 started.set_result(None)
