@@ -37,15 +37,32 @@ __all__ = [
     "disconnect",
     "disconnect_all",
     "explore",
+    "find",
     "get",
+    "history",
     "load_ipython_extension",
     "on",
+    "record",
     "servers",
     "unload_ipython_extension",
 ]
 
 if TYPE_CHECKING:
-    from .api import Hub, Server, aconnect, connect, connect_config, disconnect, disconnect_all, get, on, servers
+    from .api import (
+        Hub,
+        Server,
+        aconnect,
+        connect,
+        connect_config,
+        disconnect,
+        disconnect_all,
+        find,
+        get,
+        history,
+        on,
+        record,
+        servers,
+    )
     from .errors import (
         ArgumentsInvalid,
         CallTimeout,
@@ -72,8 +89,11 @@ _LAZY = {
             "connect_config",
             "disconnect",
             "disconnect_all",
+            "find",
             "get",
+            "history",
             "on",
+            "record",
             "servers",
         ],
         "api",

@@ -19,7 +19,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = ["Inbox", "Runtime", "WrongThread"]
 
@@ -60,8 +60,8 @@ class Inbox:
         else:
             self._queue.put(fn)
 
-    def _pump(self, job: _Job[Any], deadline: float | None) -> bool:
-        """Run posted callables until ``job`` is done; False if ``deadline`` passed first."""
+    def _pump(self, finished: object, deadline: float | None) -> bool:
+        """Run posted callables until ``finished`` is posted; False if ``deadline`` passed first."""
         get = self._queue.get
         while True:
             if deadline is None:
@@ -74,7 +74,7 @@ class Inbox:
                     item = get(timeout=remaining)
                 except queue.Empty:
                     return False
-            if item is job.finished:
+            if item is finished:
                 return True
             _call_quietly(item)
 
@@ -216,25 +216,29 @@ class Runtime:
                 "use the awaitable variant (await server.acall(...)) inside callbacks"
             )
         inbox = inbox if inbox is not None and inbox._loop is None else Inbox()
-        job = self.submit(coro, inbox)
-        assert isinstance(job, _Job)
+        loop = self.loop
+        call: _Call[T] = _Call(coro, inbox, loop)
+        try:
+            loop.call_soon_threadsafe(call.start)
+        except RuntimeError:  # the loop closed under us (interpreter shutdown)
+            coro.close()
+            raise
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            finished = inbox._pump(job, deadline)
+            finished = inbox._pump(call, deadline)
         except KeyboardInterrupt:
-            self._abandon(job, inbox)
+            self._abandon(call, inbox)
             raise
         if not finished:
-            self._abandon(job, inbox)
+            self._abandon(call, inbox)
             raise TimeoutError(f"no answer within {timeout:g} s")
-        result: T = job.result()
-        return result
+        return call.outcome()
 
-    def _abandon(self, job: _Job[Any], inbox: Inbox) -> None:
-        """Cancel ``job`` and give it a moment to finish its clean-up (a second ^C skips this)."""
-        job.cancel()
+    def _abandon(self, call: _Call[Any], inbox: Inbox) -> None:
+        """Cancel ``call`` and give it a moment to finish its clean-up (a second ^C skips this)."""
+        call.cancel()
         with contextlib.suppress(KeyboardInterrupt):
-            inbox._pump(job, time.monotonic() + CANCEL_GRACE)
+            inbox._pump(call, time.monotonic() + CANCEL_GRACE)
 
     async def arun(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await ``coro`` from any event loop (including this runtime's own)."""
@@ -245,6 +249,87 @@ class Runtime:
         if running is not None and running is self._loop:
             return await coro
         return await asyncio.wrap_future(self.submit(coro))
+
+
+class _Call(Generic[T]):
+    """One blocking call: its coroutine runs in a task on the loop; the outcome comes back here.
+
+    The hand-off is kept lean because a fast server answers in about 0.5 ms and the sync API and
+    the magics pay it on every call: one ``call_soon_threadsafe`` to start, and one
+    ``SimpleQueue.put`` of the call itself, from inside the task as soon as the coroutine ends,
+    to wake the caller. No ``concurrent.futures.Future`` (a lock and a condition each) and no
+    done-callbacks (asyncio runs those one loop iteration later). benchmarks/README.md has the
+    figures.
+    """
+
+    __slots__ = ("cancelled", "coro", "error", "inbox", "loop", "started", "task", "value")
+
+    def __init__(self, coro: Coroutine[Any, Any, T], inbox: Inbox, loop: asyncio.AbstractEventLoop) -> None:
+        self.coro = coro
+        self.inbox = inbox
+        self.loop = loop
+        self.task: asyncio.Task[None] | None = None
+        self.cancelled = False
+        self.started = False
+        self.value: T | None = None
+        self.error: BaseException | None = None
+
+    def __call__(self) -> None:  # posted to the inbox as the marker of the end
+        return None
+
+    def start(self) -> None:
+        """On the loop thread: run the coroutine in a task (unless cancelled before it began)."""
+        if self.cancelled:
+            self.coro.close()
+            self._end(concurrent.futures.CancelledError())
+            return
+        self.task = self.loop.create_task(self._drive())
+
+    async def _drive(self) -> None:
+        self.started = True
+        try:
+            self.value = await self.coro
+        except asyncio.CancelledError:
+            self.error = concurrent.futures.CancelledError()
+            raise
+        except BaseException as e:
+            self.error = e
+            if not isinstance(e, Exception):
+                raise  # SystemExit and the like end the loop, as they did before this wrapper
+        finally:
+            self.inbox.post(self)
+
+    def _end(self, error: BaseException) -> None:
+        self.error = error
+        self.inbox.post(self)
+
+    def cancel(self) -> None:
+        """From any thread: cancel the task (the SDK then tells the server)."""
+        self.cancelled = True  # set first: a start() that has not run yet sees it
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nothing is left to cancel
+            self.loop.call_soon_threadsafe(self._cancel_task)
+
+    def _cancel_task(self) -> None:
+        task = self.task
+        if task is None or task.done():
+            return
+        if not self.started:
+            # Cancelled before its first step, the coroutine never runs, so _drive's finally
+            # would not post the end: say it from here once the task is done.
+            self.coro.close()
+            task.add_done_callback(lambda _task: self._end(concurrent.futures.CancelledError()))
+        task.cancel()
+
+    def outcome(self) -> T:
+        """The coroutine's value, or its exception raised here (in the caller's thread)."""
+        error = self.error
+        if error is not None:
+            self.error = None  # no reference cycle through the traceback
+            try:
+                raise error
+            finally:
+                del error
+        return self.value  # type: ignore[return-value]
 
 
 class _Finished:

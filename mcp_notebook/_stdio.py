@@ -74,8 +74,8 @@ class StdioTransport:
 
     async def __aenter__(self) -> tuple[Any, Any]:
         spec = self.spec
-        try:
-            self.process = await asyncio.create_subprocess_exec(
+        spawn = asyncio.ensure_future(
+            asyncio.create_subprocess_exec(
                 *spec.command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -85,6 +85,14 @@ class StdioTransport:
                 start_new_session=True,  # kernel interrupts (SIGINT to the group) must not reach it
                 limit=MAX_LINE_BYTES,
             )
+        )
+        try:
+            self.process = await asyncio.shield(spawn)
+        except asyncio.CancelledError:
+            # Cancelled (an interrupt) while the process was being started: it may exist already,
+            # and nobody else knows its pid, so it is killed as soon as it does.
+            spawn.add_done_callback(_kill_spawned)
+            raise
         except FileNotFoundError as e:
             where = f" in {spec.cwd}" if spec.cwd and not os.path.isdir(spec.cwd) else " on PATH"
             raise ConnectFailed(
@@ -235,6 +243,13 @@ class StdioTransport:
             return
         finally:
             self._stderr_ended.set()
+
+
+def _kill_spawned(spawn: asyncio.Future[asyncio.subprocess.Process]) -> None:
+    if spawn.cancelled() or spawn.exception() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(spawn.result().pid, signal.SIGKILL)
 
 
 async def _discard_line(stream: asyncio.StreamReader, consumed: int) -> None:

@@ -22,13 +22,15 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from pathlib import PurePath
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import config, hostconfig
+from . import config, hostconfig, mapping, search
 from ._progress import ProgressBar
 from ._runtime import Inbox, Runtime
 from .asking import Asker, ElicitPolicy, InputAsker, Policy, SamplePolicy
 from .background import CallHandle
+from .call_history import DEFAULT_LIMIT as DEFAULT_HISTORY_LIMIT
+from .call_history import History
 from .connection import Connection, State
 from .errors import (
     CallTimeout,
@@ -41,10 +43,15 @@ from .errors import (
 )
 from .events import Events
 from .listings import ConfigList, LogView, PromptList, ResourceList, ServerList, TemplateList, ToolList
+from .reads import ReadResults
+from .recording import Recording
 from .registry import Registry
 from .render import MUTED, esc
 from .results import PromptResult, ResourceResult, ToolResult, mimebundle
 from .watch import Watch
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Hub",
@@ -55,8 +62,11 @@ __all__ = [
     "default_hub",
     "disconnect",
     "disconnect_all",
+    "find",
     "get",
+    "history",
     "on",
+    "record",
     "servers",
 ]
 
@@ -84,6 +94,7 @@ class Hub:
         progress: bool = True,
         progress_extends_timeout: bool = True,
         auto_reconnect: bool = False,
+        history_limit: int = DEFAULT_HISTORY_LIMIT,
     ) -> None:
         self.runtime = runtime or Runtime()
         self.registry = Registry()
@@ -94,6 +105,10 @@ class Hub:
         self.progress_extends_timeout = progress_extends_timeout
         self.auto_reconnect = auto_reconnect
         self.events = Events()
+        self._history = History(history_limit)
+        self._history.attach(self.events)
+        self.recording: Recording | None = None
+        """The recording ``%mcp record`` started, while it runs."""
         self._exit_hook_lock = threading.Lock()
         self._exit_hook = False
 
@@ -130,8 +145,13 @@ class Hub:
         server: Any = None,
         timeout: float | None = None,
         protocol: str = "auto",
+        replay: str | os.PathLike[str] | None = None,
     ) -> config.ServerSpec:
         """Build the ``ServerSpec`` that ``connect`` would use (see ``connect`` for the rules)."""
+        if replay is not None:
+            if target is not None or command is not None or url is not None or server is not None:
+                raise UsageProblem("replay= serves a recording instead of a server: give it without a target")
+            server = _replay_server(self, name, replay)
         if protocol not in ("auto", "legacy"):
             raise UsageProblem(f"protocol is 'auto' (either era) or 'legacy' (initialize only), not {protocol!r}")
         return dataclasses.replace(
@@ -340,6 +360,47 @@ class Hub:
             for conn in conns:
                 conn.kill()
 
+    # -- data work: history, recordings, finding tools ----------------------------------------------
+
+    @property
+    def history_limit(self) -> int:
+        """How many calls ``history()`` keeps (the oldest fall off first)."""
+        return self._history.limit
+
+    @history_limit.setter
+    def history_limit(self, value: int) -> None:
+        self._history.limit = value
+
+    def history(self, *, clear: bool = False) -> pd.DataFrame:
+        """Every call so far (tools, reads, prompts) as a DataFrame, oldest first; ``clear=True``
+        returns it and starts afresh. Secret-looking argument values show as ``***``."""
+        frame = self._history.to_dataframe()
+        if clear:
+            self._history.clear()
+        return frame
+
+    def record(self, path: str | os.PathLike[str]) -> Recording:
+        """Write every call and its result to ``path`` (JSON Lines) until ``.stop()``; also a
+        context manager. ``connect(name, replay=path)`` serves the recording back."""
+        current = self.recording
+        if current is not None and current.active:
+            raise UsageProblem(f"already recording to {current.path}; stop that first (%mcp record --stop, or .stop())")
+        self.recording = Recording(self, path)
+        return self.recording
+
+    def find(self, words: str | Sequence[str]) -> ToolList:
+        """The tools of every connection whose name, title or description holds the words, best first."""
+        search.words_of(words)  # an empty search is a mistake before any request
+
+        async def gather(inbox: Inbox) -> ToolList:
+            found: list[tuple[str, Any]] = []
+            for conn in self.registry.all():
+                if conn.state is State.READY and mapping.WORKER_SEPARATOR not in conn.name:
+                    found += [(conn.name, t) for t in (await conn.tools(timeout=self.timeout)).values()]
+            return search.find_tools(found, words)
+
+        return self.run(gather)
+
 
 class Server:
     """A connected MCP server. Every method blocks (interrupt-safe); ``a``-prefixed twins await.
@@ -505,7 +566,15 @@ class Server:
                     seconds=seconds,
                     result=raw,
                 )
-            return ToolResult(raw, server=self.name, tool=tool, arguments=args, duration=seconds)
+            return ToolResult(
+                raw,
+                server=self.name,
+                tool=tool,
+                arguments=args,
+                duration=seconds,
+                output_schema=_output_schema(conn, tool),
+                schema_problem=conn.schema_problem(raw),
+            )
 
         return go
 
@@ -652,8 +721,29 @@ class Server:
 
         async def go(inbox: Inbox) -> PromptResult:
             conn = self.connection
-            with conn.asking(InputAsker(inbox)):
-                raw = await conn.get_prompt(name, args, self._timeout(timeout))
+            started = time.perf_counter()
+            try:
+                with conn.asking(InputAsker(inbox)):
+                    raw = await conn.get_prompt(name, args, self._timeout(timeout))
+            except Exception:
+                self._hub.events.emit(
+                    "prompt_got",
+                    server=self.name,
+                    prompt=name,
+                    arguments=args,
+                    status="failed",
+                    seconds=time.perf_counter() - started,
+                )
+                raise
+            self._hub.events.emit(
+                "prompt_got",
+                server=self.name,
+                prompt=name,
+                arguments=args,
+                status="ok",
+                seconds=time.perf_counter() - started,
+                result=raw,
+            )
             return PromptResult(raw, server=self.name, prompt=name, arguments=args)
 
         return go
@@ -745,6 +835,157 @@ class Server:
     async def areconnect(self) -> Server:
         self._conn = await self._hub.arun(lambda inbox: self._hub.registry.reconnect(self.name, **self._hub._options()))
         return self
+
+    # -- data work: mapping a tool over rows, reading many resources ---------------------------------
+
+    def _map_learn(self, tool: str, options: dict[str, Any]) -> Callable[[Inbox], Coroutine[Any, Any, Any]]:
+        """Check the options; return the coroutine that looks the tool up (with its schemas)."""
+        mapping.check_options(options["concurrency"], options["rate"], options["retries"], options["workers"])
+        if not isinstance(tool, str) or not tool:
+            raise UsageProblem(f"tool must be a name (a non-empty string), not {tool!r}")
+
+        async def learn(inbox: Inbox) -> Any:
+            return await self.connection.tool(tool, self._hub.timeout)
+
+        return learn
+
+    def _map_prepare(self, tool: str, found: Any, data: Any, args: Any, options: dict[str, Any]) -> tuple[Any, Any]:
+        what = f"{self.name}.{tool}"
+        if options["retries"] and not options["retry_unsafe"]:
+            ann = found.annotations
+            if not (ann is not None and (ann.idempotent_hint or ann.read_only_hint)):
+                raise UsageProblem(
+                    f"retries re-send rows after transport failures, but {what} is not marked idempotent or "
+                    "read-only, so a row could run twice; pass retry_unsafe=True (--retry-unsafe) to retry anyway"
+                )
+        return mapping.plan_arguments(data, args, found.input_schema, what)
+
+    def _map_run(
+        self, tool: str, rows: list[dict[str, Any]], options: dict[str, Any], holder: list[mapping.MapRun]
+    ) -> Callable[[Inbox], Coroutine[Any, Any, None]]:
+        show = self._hub.progress if options["progress"] is None else bool(options["progress"])
+
+        def make(inbox: Inbox) -> Coroutine[Any, Any, None]:
+            run = mapping.MapRun(self._hub, self, tool, rows, inbox)
+            holder.append(run)
+            return run.run(
+                concurrency=options["concurrency"],
+                rate=options["rate"],
+                retries=options["retries"],
+                workers=options["workers"],
+                timeout=options["timeout"],
+                validate=options["validate"],
+                progress=show,
+            )
+
+        return make
+
+    def map(
+        self,
+        tool: str,
+        data: Any,
+        args: Mapping[str, Any] | Sequence[str] | None = None,
+        *,
+        concurrency: int = 16,
+        rate: float | None = None,
+        retries: int = 0,
+        retry_unsafe: bool = False,
+        workers: int = 1,
+        timeout: float | None = None,
+        validate: bool = True,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """Call ``tool`` once per row of ``data`` (a DataFrame or a list of dicts); a DataFrame back.
+
+        ``args`` maps each argument to ``"@column"`` (that row's value) or a constant (``"@@x"``
+        for the text ``"@x"``); a list of names takes each from the column of the same name; None
+        takes every column named like an argument. Missing values are left out (the tool's default
+        applies). At most ``concurrency`` calls run at once, at most ``rate`` a second.
+
+        The result is aligned with ``data``'s index: the result's fields as columns (typed by the
+        tool's output schema; a plain result is the ``result`` column), then ``status`` (``ok``,
+        ``tool error``, ``failed``, ``cancelled``), ``error`` and ``duration_ms``. ``retries``
+        re-sends a row after a transport failure or timeout (a dead server is reconnected first),
+        never after a tool error; like ``call``, only for tools marked idempotent or read-only
+        unless ``retry_unsafe``. ``workers=N`` spreads the rows over N connections to the same
+        server (``NAME~1`` … are opened and closed again), for servers that work one request at a
+        time. An interrupt keeps the finished rows (the rest are ``cancelled``) and puts a
+        one-line note in ``frame.attrs["note"]``.
+        """
+        options = dict(
+            concurrency=concurrency, rate=rate, retries=retries, retry_unsafe=retry_unsafe, workers=workers,
+            timeout=timeout, validate=validate, progress=progress,
+        )  # fmt: skip
+        found = self._hub.run(self._map_learn(tool, options))
+        index, rows = self._map_prepare(tool, found, data, args, options)
+        holder: list[mapping.MapRun] = []
+        try:
+            self._hub.run(self._map_run(tool, rows, options, holder))
+        except KeyboardInterrupt:
+            if not holder:
+                raise
+            holder[0].bar.close()  # the bar lives in this thread; its own close may not have come yet
+        return holder[0].to_frame(index, found.output_schema)
+
+    async def amap(
+        self,
+        tool: str,
+        data: Any,
+        args: Mapping[str, Any] | Sequence[str] | None = None,
+        *,
+        concurrency: int = 16,
+        rate: float | None = None,
+        retries: int = 0,
+        retry_unsafe: bool = False,
+        workers: int = 1,
+        timeout: float | None = None,
+        validate: bool = True,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """``map``, awaitable (cancelling the awaiting task cancels the calls still running)."""
+        options = dict(
+            concurrency=concurrency, rate=rate, retries=retries, retry_unsafe=retry_unsafe, workers=workers,
+            timeout=timeout, validate=validate, progress=progress,
+        )  # fmt: skip
+        found = await self._hub.arun(self._map_learn(tool, options))
+        index, rows = self._map_prepare(tool, found, data, args, options)
+        holder: list[mapping.MapRun] = []
+        await self._hub.arun(self._map_run(tool, rows, options, holder))
+        return holder[0].to_frame(index, found.output_schema)
+
+    def _read_many(
+        self, uris: Sequence[str], timeout: float | None, concurrency: int
+    ) -> Callable[[Inbox], Coroutine[Any, Any, ReadResults]]:
+        if isinstance(uris, str):
+            raise UsageProblem(f"read_many takes a list of URIs, not one string; for one, use read({uris!r})")
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise UsageProblem(f"concurrency is how many reads may run at once (1 or more), not {concurrency!r}")
+        reads = [self._read(uri, timeout) for uri in uris]  # checks every URI before anything is sent
+
+        async def go(inbox: Inbox) -> ReadResults:
+            gate = asyncio.Semaphore(concurrency)
+
+            async def one(read: Callable[[Inbox], Coroutine[Any, Any, ResourceResult]]) -> ResourceResult:
+                async with gate:
+                    return await read(inbox)
+
+            outcomes = await asyncio.gather(*(one(r) for r in reads), return_exceptions=True)
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            return ReadResults(o for o in outcomes if isinstance(o, ResourceResult))
+
+        return go
+
+    def read_many(self, uris: Sequence[str], *, timeout: float | None = None, concurrency: int = 16) -> ReadResults:
+        """Read several resources at once; a list of ``ResourceResult`` in the order given
+        (``.to_dataframes()`` → ``{uri: DataFrame}``). The first failure raises."""
+        return self._hub.run(self._read_many(uris, timeout, concurrency))
+
+    async def aread_many(
+        self, uris: Sequence[str], *, timeout: float | None = None, concurrency: int = 16
+    ) -> ReadResults:
+        return await self._hub.arun(self._read_many(uris, timeout, concurrency))
 
 
 _warmed = threading.Event()
@@ -903,7 +1144,8 @@ def servers() -> ServerList:
 def on(event: str, fn: Callable[..., Any]) -> Callable[[], None]:
     """Call ``fn(**details)`` on each ``event`` of the shared hub; returns an undo.
 
-    Events: connected, disconnected, tool_called, resource_read, error, progress, log, list_changed.
+    Events: connected, disconnected, tool_called, resource_read, prompt_got, error, progress, log,
+    list_changed.
     """
     return default_hub().on(event, fn)
 
@@ -919,3 +1161,42 @@ def disconnect(name: str) -> None:
 
 def disconnect_all() -> int:
     return default_hub().disconnect_all()
+
+
+def history(*, clear: bool = False) -> pd.DataFrame:
+    """The shared hub's calls so far as a DataFrame (see ``Hub.history``)."""
+    return default_hub().history(clear=clear)
+
+
+def record(path: str | os.PathLike[str]) -> Recording:
+    """Record the shared hub's calls to ``path`` (see ``Hub.record``); ``with mn.record(path): ...``."""
+    return default_hub().record(path)
+
+
+def find(words: str | Sequence[str]) -> ToolList:
+    """Tools of every connection matching ``words`` (see ``Hub.find``)."""
+    return default_hub().find(words)
+
+
+def _output_schema(conn: Connection, tool: str) -> dict[str, Any] | None:
+    """The tool's output schema from the connection's cached listing (filled before every call)."""
+    cached = getattr(conn, "_tools", None) or {}
+    found = cached.get(tool)
+    schema = getattr(found, "output_schema", None)
+    return dict(schema) if schema else None
+
+
+def _replay_server(hub: Hub, name: str, path: str | os.PathLike[str]) -> Any:
+    """The replay server for ``path``: the live one under ``name`` when it replays the same file
+    (so connecting again is a no-op, as for any target), else a new one."""
+    from pathlib import Path
+
+    from .replay import replay_server
+
+    try:
+        existing = hub.registry.get(name).spec.server
+    except NotConnected:
+        existing = None
+    if getattr(existing, "recording", None) == Path(path).resolve():
+        return existing
+    return replay_server(path, name)

@@ -6,6 +6,8 @@ Events and what the callback gets (keyword arguments):
 - ``tool_called`` — server, tool, arguments, status (``ok``, ``tool error``, ``failed``), seconds,
   and ``result`` (the SDK's ``CallToolResult``) unless it failed
 - ``resource_read`` — server, uri, seconds, result; ``error`` — server, what, error
+- ``prompt_got`` — server, prompt, arguments, status (``ok`` or ``failed``), seconds, and
+  ``result`` (the SDK's ``GetPromptResult``) unless it failed
 - ``progress`` — server, tool, progress, total, message; ``log`` — server, level, text
 - ``list_changed`` — server, kind (``tools``, ``prompts`` or ``resources``)
 
@@ -22,7 +24,17 @@ from typing import Any
 
 __all__ = ["EVENTS", "Events"]
 
-EVENTS = ("connected", "disconnected", "tool_called", "resource_read", "error", "progress", "log", "list_changed")
+EVENTS = (
+    "connected",
+    "disconnected",
+    "tool_called",
+    "resource_read",
+    "prompt_got",
+    "error",
+    "progress",
+    "log",
+    "list_changed",
+)
 log = logging.getLogger("mcp_notebook")
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 
-from . import frames, render
+from . import frames, render, schema_frames
 from .errors import ToolFailed, UsageProblem
 from .render import MUTED, Limits, esc
 
@@ -65,13 +65,19 @@ class ToolResult:
         tool: str = "",
         arguments: Mapping[str, Any] | None = None,
         duration: float | None = None,
+        output_schema: Mapping[str, Any] | None = None,
+        schema_problem: str | None = None,
     ) -> None:
         self.raw = raw
+        self.schema_problem = schema_problem
+        """Why the structured content breaks the tool's output schema (None when it does not)."""
         self.server = server
         self.tool = tool
         self.arguments = dict(arguments or {})
         self.duration = duration
         """Seconds from sending the request to receiving the result."""
+        self.output_schema = output_schema
+        """The tool's ``outputSchema`` when it has one: ``to_dataframe()`` takes dtypes from it."""
 
     @property
     def name(self) -> str:
@@ -117,14 +123,20 @@ class ToolResult:
         return self
 
     def to_dataframe(self) -> pd.DataFrame:
-        """A DataFrame of the structured content (records, columns, ``{"result": [...]}``) or JSON text."""
+        """A DataFrame of the structured content (records, columns, ``{"result": [...]}``), JSON text, or
+        an embedded Parquet resource; typed by the tool's ``outputSchema`` where it has one."""
         if self.is_error:
             raise UsageProblem(f"{self.name} failed, so there is no table: {self.text[:200]}")
         data = self.data
         if data is None:
+            parquet = _parquet_blob(b.resource for b in self.raw.content if isinstance(b, types.EmbeddedResource))
+            if parquet is not None:
+                return schema_frames.read_parquet(parquet, f"the result of {self.name}")
             raise UsageProblem(
                 f"{self.name} returned no structured content and its text is not JSON; use .text or .content"
             )
+        if self.output_schema and self.raw.structured_content is not None:
+            return schema_frames.typed_frame(data, self.output_schema, f"the result of {self.name}")
         return frames.to_frame(data, f"the result of {self.name}")
 
     def __repr__(self) -> str:
@@ -188,6 +200,10 @@ class ToolResult:
             )
         else:
             parts.append(_head(self.name, _duration(self.duration)))
+        if self.schema_problem:
+            parts.append(
+                f'<div style="color:#b26a00">⚠ invalid: {esc(self.schema_problem)} (shown as the server sent it)</div>'
+            )
         structured = self._structured_view()
         if structured is not None:
             table = frames.tabular(structured)
@@ -217,6 +233,8 @@ class ToolResult:
         lines = [
             f"{self.name} failed:" if self.is_error else f"{self.name} ({_duration(self.duration)})".replace(" ()", "")
         ]
+        if self.schema_problem:
+            lines.append(f"⚠ invalid: {self.schema_problem} (shown as the server sent it)")
         structured = self._structured_view()
         if structured is not None:
             table = frames.tabular(structured)
@@ -278,7 +296,11 @@ class ResourceResult:
         return value if ok else None
 
     def to_dataframe(self) -> pd.DataFrame:
-        """A DataFrame from CSV, TSV, JSON or NDJSON contents (by MIME type, else by the URI's suffix)."""
+        """A DataFrame from CSV, TSV, JSON or NDJSON contents (by MIME type, else by the URI's suffix),
+        or from Parquet (``application/vnd.apache.parquet``, with pyarrow installed)."""
+        parquet = _parquet_blob(self.raw.contents, self.uri)
+        if parquet is not None:
+            return schema_frames.read_parquet(parquet, self.uri or "this resource")
         if not any(isinstance(c, types.TextResourceContents) for c in self.raw.contents):
             raise UsageProblem(f"{self.uri} is binary ({self.mime_type}); use .bytes")
         return frames.text_to_frame(self.text, frames.kind_of_text(self.mime_type, self.uri), self.uri)
@@ -332,6 +354,14 @@ class ResourceResult:
         if not contents:
             parts.append(f'<div style="{MUTED}">(empty)</div>')
         return f'<div class="mcpnb-result">{"".join(parts)}</div>'
+
+
+def _parquet_blob(contents: Iterable[Any], uri: str = "") -> bytes | None:
+    """The decoded bytes of the first Parquet blob among resource contents, or None."""
+    for c in contents:
+        if isinstance(c, types.BlobResourceContents) and schema_frames.is_parquet(c.mime_type, str(c.uri) or uri):
+            return base64.b64decode(c.blob)
+    return None
 
 
 def _text_table(text: str, kind: str | None, limit: int) -> tuple[list[str], list[list[str]], int] | None:

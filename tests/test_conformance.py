@@ -38,7 +38,6 @@ NOT_YET = {
         "token-endpoint-auth-basic",
         "token-endpoint-auth-post",
         "token-endpoint-auth-none",
-        "resource-mismatch",
         "pre-registration",
         "2025-03-26-oauth-metadata-backcompat",
         "2025-03-26-oauth-endpoint-fallback",

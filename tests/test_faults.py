@@ -92,6 +92,14 @@ def test_huge_results_display_bounded_and_keep_everything(chaos):
     assert sum(map(len, bundle.values())) < 200_000 and "99,950 more blocks" in bundle["text/html"]
 
 
+def test_a_result_that_breaks_its_output_schema_is_shown_as_invalid(chaos):
+    result = chaos.call("bad_structure")
+    assert result.schema_problem and "'many' is not of type 'integer'" in result.schema_problem
+    assert result.structured == {"count": "many"}  # everything the server sent is kept
+    assert "⚠ invalid" in result._repr_mimebundle_()["text/html"]
+    assert chaos.call("echo", text="fine").schema_problem is None
+
+
 def test_malformed_results_are_one_line_errors(chaos):
     with pytest.raises(errors.InvalidResult, match="does not follow the MCP schema: content"):
         chaos.call("malformed")

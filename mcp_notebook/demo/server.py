@@ -147,6 +147,45 @@ class Adopter(BaseModel):
     newsletter: bool = Field(default=False, description="Monthly penguin news")
 
 
+class Measurement(BaseModel):
+    """Mean measurements of one group of penguins."""
+
+    species: str
+    island: str | None = Field(description="The island, or None for all of them")
+    count: int = Field(description="Penguins in the group")
+    bill_length_mm: float | None
+    flipper_length_mm: float | None
+    body_mass_g: float | None
+
+
+class Guess(BaseModel):
+    """A species guessed from measurements."""
+
+    species: str = Field(description="The nearest species")
+    distance: float = Field(description="Distance to that species' mean, in standard deviations")
+    runner_up: str = Field(description="The second nearest species")
+
+
+FEATURES = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm")
+
+
+@cache
+def _centroids() -> tuple[dict[str, tuple[float, ...]], tuple[float, ...]]:
+    """Per-species means of FEATURES, and each feature's overall standard deviation."""
+    complete = [r for r in penguins() if all(r[f] is not None for f in FEATURES)]
+    scale = tuple(statistics.stdev(float(r[f]) for r in complete) for f in FEATURES)
+    means = {}
+    for name in sorted({r["species"] for r in complete}):
+        rows = [r for r in complete if r["species"] == name]
+        means[name] = tuple(statistics.fmean(float(r[f]) for r in rows) for f in FEATURES)
+    return means, scale
+
+
+def _mean(rows: list[dict[str, Any]], column: str) -> float | None:
+    values = [float(r[column]) for r in rows if r[column] is not None]
+    return round(statistics.fmean(values), 2) if values else None
+
+
 def _ask_adopter(penguin: str) -> Elicit[Adopter]:
     return Elicit(f"You are adopting {penguin}. Who is the new keeper?", Adopter)
 
@@ -168,7 +207,8 @@ def build_server() -> MCPServer:
         version="1.0",
         instructions=(
             "Palmer penguins data (344 rows). Use `query` to filter rows, `summarize` for statistics, "
-            "`plot` for a scatter plot, `slow_count` to see progress, `fail` to see a tool error."
+            "`plot` for a scatter plot, `slow_count` to see progress, `fail` to see a tool error, "
+            "`measure` and `classify` to map over rows."
         ),
     )
 
@@ -315,6 +355,51 @@ def build_server() -> MCPServer:
     def echo(text: str = "") -> str:
         """Return the text unchanged (a fast tool, handy for timing)."""
         return text
+
+    @mcp.tool(title="Measure a group (slowly)", annotations=READ_ONLY)
+    async def measure(
+        species: Species,
+        island: Annotated[Literal["Biscoe", "Dream", "Torgersen"] | None, Field(description="Keep one island")] = None,
+        delay: Annotated[float, Field(ge=0, le=5, description="Seconds to take, as a slow lab would")] = 0.02,
+    ) -> Measurement:
+        """Mean bill, flipper and mass of one species (on one island), after `delay` seconds.
+
+        Slow per call, for mapping over rows (`%mcp map`); a species never seen on that island is
+        a tool error.
+        """
+        await anyio.sleep(delay)
+        rows = _select(species, island, None, None)
+        if not rows:
+            raise ToolError(f"no {species} penguins were observed on {island}")
+        return Measurement(
+            species=species,
+            island=island,
+            count=len(rows),
+            bill_length_mm=_mean(rows, "bill_length_mm"),
+            flipper_length_mm=_mean(rows, "flipper_length_mm"),
+            body_mass_g=_mean(rows, "body_mass_g"),
+        )
+
+    @mcp.tool(title="Guess the species", annotations=READ_ONLY)
+    def classify(
+        bill_length_mm: float | None = None, bill_depth_mm: float | None = None, flipper_length_mm: float | None = None
+    ) -> Guess:
+        """Guess a penguin's species from its bill and flipper (the nearest species mean).
+
+        Fails (a tool error) when a measurement is missing, as some rows of the data set are.
+        """
+        given = [bill_length_mm, bill_depth_mm, flipper_length_mm]
+        values = [float(v) for v in given if v is not None]
+        if len(values) < len(given):
+            missing = [f for f, v in zip(FEATURES, given, strict=True) if v is None]
+            raise ToolError(f"cannot guess without {', '.join(missing)}")
+        means, scale = _centroids()
+
+        def distance(mean: tuple[float, ...]) -> float:
+            return float(sum(((v - m) / s) ** 2 for v, m, s in zip(values, mean, scale, strict=True)) ** 0.5)
+
+        distances = sorted((distance(mean), name) for name, mean in means.items())
+        return Guess(species=distances[0][1], distance=round(distances[0][0], 3), runner_up=distances[1][1])
 
     @mcp.resource("demo://datasets/penguins.csv", name="penguins.csv", title="Penguins (CSV)", mime_type="text/csv")
     def penguins_csv() -> str:

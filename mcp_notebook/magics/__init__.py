@@ -10,7 +10,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope, no_var_expand
-from traitlets import Bool, Enum, Float, Instance, TraitError, observe, validate
+from traitlets import Bool, Enum, Float, Instance, Int, TraitError, observe, validate
 
 from ..api import Hub, default_hub
 from ..errors import McpNotebookError, UsageProblem, did_you_mean
@@ -55,12 +55,19 @@ class MCPMagics(Magics):
     progress_extends_timeout = Bool(True, help="Each progress report from the server restarts the call's timeout.").tag(
         config=True
     )
+    history_limit = Int(1000, help="How many calls `%mcp history` keeps (the oldest fall off first).").tag(config=True)
     hub = Instance(Hub, help="The connections and the event-loop thread the magics use.")
 
     def __init__(self, shell: Any = None, hub: Hub | None = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         self.hub = hub if hub is not None else default_hub()
         self._push_settings()
+
+    @validate("history_limit")
+    def _at_least_one(self, proposal: Any) -> Any:
+        if proposal["value"] < 1:
+            raise TraitError("history_limit must be a number of calls, 1 or more")
+        return proposal["value"]
 
     @validate("timeout", "connect_timeout")
     def _positive(self, proposal: Any) -> Any:
@@ -69,7 +76,15 @@ class MCPMagics(Magics):
             raise TraitError(f"{proposal['trait'].name} must be a positive number of seconds (or None)")
         return value
 
-    @observe("timeout", "connect_timeout", "log_level", "progress", "progress_extends_timeout", "auto_reconnect")
+    @observe(
+        "timeout",
+        "connect_timeout",
+        "log_level",
+        "progress",
+        "progress_extends_timeout",
+        "auto_reconnect",
+        "history_limit",
+    )
     def _on_setting(self, change: Any) -> None:
         self._push_settings()
 
@@ -81,6 +96,7 @@ class MCPMagics(Magics):
         hub.progress = self.progress
         hub.progress_extends_timeout = self.progress_extends_timeout
         hub.auto_reconnect = self.auto_reconnect
+        hub.history_limit = self.history_limit
 
     @no_var_expand
     @needs_local_scope

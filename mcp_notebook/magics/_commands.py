@@ -246,19 +246,28 @@ def _resolve_tool(ctx: Context, target: str) -> tuple[Server, str]:
 
 @command(
     "read",
-    "Read a resource.",
-    usage="%(prog)s SERVER URI [--df] [-o NAME] [--timeout S]",
-    epilog="Example: %mcp read demo demo://datasets/penguins.csv --df",
+    "Read a resource (several at once, with several URIs).",
+    usage="%(prog)s SERVER URI [URI ...] [--df] [-o NAME] [--timeout S]",
+    epilog="One URI gives its result (a DataFrame with --df); several are read concurrently and give a "
+    "list of results (with --df, a dict of URI to DataFrame). "
+    "Example: %mcp read demo demo://datasets/penguins.csv --df",
 )
 def _read(parser: CommandParser) -> Handler:
     parser.add_argument("server", help="the server's name")
-    parser.add_argument("uri", help="the resource URI (`%%mcp resources SERVER` lists them)")
+    parser.add_argument("uri", nargs="+", help="the resource URIs (`%%mcp resources SERVER` lists them)")
     _output_options(parser, df=True)
     _timeout_option(parser)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         _no_body(ctx, "read")
-        return _finish(ctx, ctx.hub.get(str(args.server)).read(str(args.uri), timeout=args.timeout), args)
+        server = ctx.hub.get(str(args.server))
+        uris = [str(u) for u in args.uri]
+        if len(uris) == 1:
+            return _finish(ctx, server.read(uris[0], timeout=args.timeout), args)
+        results = server.read_many(uris, timeout=args.timeout)
+        value = results.to_dataframes() if args.df else results
+        args.df = False
+        return _finish(ctx, value, args)
 
     return run
 
@@ -536,3 +545,8 @@ def manual(intro: str) -> str:
     """The magic's docstring: the intro, then every subcommand's generated help."""
     sections: Sequence[str] = [cmd.parser.format_help().strip() for cmd in COMMANDS.values()]
     return intro.rstrip() + "\n\n" + summary() + "\n\n" + "\n\n".join(sections) + "\n"
+
+
+# The data-work subcommands (map, history, record, find, connect --replay) live in their own module;
+# importing it registers them.
+from . import _data_commands  # noqa: E402, F401

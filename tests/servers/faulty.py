@@ -1,13 +1,15 @@
 """A small MCP server that misbehaves on request, for the failure tests.
 
 Environment: FAULTY_EXIT_AT_START=CODE exits at once after a line on stderr;
-FAULTY_SLOW_START=SECONDS sleeps before serving. Tools: die, hang, sleep, echo, count_cancels.
+FAULTY_SLOW_START=SECONDS sleeps before serving. Tools: die, hang, sleep, echo, count_cancels,
+die_once, serial (one call at a time), slow_once.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 
 import anyio
@@ -71,6 +73,26 @@ def die_once(marker: str) -> str:
         print("faulty: dying once", file=sys.stderr, flush=True)
         os._exit(9)
     return "survived"
+
+
+SERIAL = threading.Lock()
+
+
+@mcp.tool(annotations=ToolAnnotations(read_only_hint=True))
+def serial(seconds: float = 0.05) -> dict[str, int]:
+    """Work one call at a time (a lock is held while it sleeps); answer with this process's id."""
+    with SERIAL:
+        time.sleep(seconds)
+    return {"pid": os.getpid()}
+
+
+@mcp.tool(annotations=ToolAnnotations(idempotent_hint=True))
+async def slow_once(marker: str, seconds: float = 30.0) -> str:
+    """Take ``seconds`` the first time (leaving ``marker`` behind); answer at once every later time."""
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        await anyio.sleep(seconds)
+    return "quick this time"
 
 
 @mcp.tool()

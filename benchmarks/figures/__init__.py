@@ -1,0 +1,1 @@
+"""The figures, one module each; each has ``run(quick) -> Figure``."""

@@ -1,0 +1,42 @@
+"""Several resources read at once: ``server.read_many([...])`` and ``%mcp read SERVER URI URI …``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from .render import MUTED, esc
+from .results import ResourceResult, mimebundle
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["ReadResults"]
+
+
+class ReadResults(list[ResourceResult]):
+    """A list of ``ResourceResult`` in the order asked for, shown one after the other."""
+
+    def to_dataframes(self) -> dict[str, pd.DataFrame]:
+        """``{uri: DataFrame}`` for every resource (each must be CSV, TSV, JSON, NDJSON or Parquet)."""
+        return {r.uri: r.to_dataframe() for r in self}
+
+    def __repr__(self) -> str:
+        return (
+            f"<ReadResults {len(self)} resources: {', '.join(r.uri for r in self[:5])}{' …' if len(self) > 5 else ''}>"
+        )
+
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        plain, parts = [], []
+        for result in self:
+            bundle = result._repr_mimebundle_()
+            plain.append(bundle.get("text/plain", repr(result)))
+            if "text/html" in bundle:
+                parts.append(bundle["text/html"])
+            else:  # Markdown or an image alone: its text stands in (the item displays fully by itself)
+                parts.append(f"<pre>{esc(bundle.get('text/plain', repr(result)))}</pre>")
+        title = f'<div style="{MUTED}">{len(self)} resources · [i] is each one</div>'
+        html = title + "<hr>".join(parts)
+        return mimebundle({"text/plain": "\n\n".join(plain), "text/html": html}, include, exclude)
