@@ -142,7 +142,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
     magics = MCPMagics(ipython)
     ipython.register_magics(magics)
-    completer = Completer(magics.hub)
+    completer = Completer(magics.the_hub)
     for key in ("%mcp", "%%mcp"):
         ipython.set_hook("complete_command", completer, str_key=key)
 

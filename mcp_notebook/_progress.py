@@ -19,9 +19,12 @@ class ProgressBar:
         self._inbox = inbox
         self._label = label
         self._bar: Any = None
+        self.reported = False
+        """Whether the server reported any progress (only then is there a bar to close)."""
 
     def report(self, value: float, total: float | None, message: str | None) -> None:
         """Called on the loop thread for each progress notification."""
+        self.reported = True
         self._inbox.post(lambda: self._draw(value, total, message))
 
     def _draw(self, value: float, total: float | None, message: str | None) -> None:

@@ -20,8 +20,21 @@ class SchemaChecker:
 
     def __init__(self) -> None:
         self._compiled: dict[str, Any] = {}
+        self._by_identity: dict[int, tuple[Mapping[str, Any], Any]] = {}
 
     def _validator(self, schema: Mapping[str, Any]) -> Any | None:
+        # Hot path: a tool's schema is the same object call after call (the cached listing's), so
+        # look it up by identity before paying for a canonical JSON key.
+        hit = self._by_identity.get(id(schema))
+        if hit is not None and hit[0] is schema:
+            return hit[1]
+        validator = self._compile(schema)
+        if len(self._by_identity) > 4096:
+            self._by_identity.clear()
+        self._by_identity[id(schema)] = (schema, validator)
+        return validator
+
+    def _compile(self, schema: Mapping[str, Any]) -> Any | None:
         key = json.dumps(schema, sort_keys=True, default=str)
         if key not in self._compiled:
             import jsonschema
@@ -42,6 +55,8 @@ class SchemaChecker:
         if validator is None:
             return
         try:
+            if validator.is_valid(args):
+                return
             errors = list(validator.iter_errors(dict(args)))
         except Exception:  # e.g. an unresolvable $ref in the server's schema
             return

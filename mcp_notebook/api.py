@@ -487,7 +487,10 @@ class Server:
         return await self._hub.arun(self._tools(refresh, timeout))  # type: ignore[arg-type]
 
     def tool_schema(self, tool: str) -> dict[str, Any]:
-        """The tool's ``inputSchema``."""
+        """The tool's ``inputSchema`` (from the cached listing when there is one)."""
+        cached = self.connection.cached_tool(tool)
+        if cached is not None:
+            return dict(cached.input_schema)
         return dict(self._hub.run(lambda inbox: self.connection.tool(tool, self._hub.timeout)).input_schema)
 
     def _call(
@@ -553,7 +556,7 @@ class Server:
                     )
                 raise
             finally:
-                if bar is not None:
+                if bar is not None and bar.reported:
                     inbox.post(bar.close)
             if events:
                 status = "tool error" if raw.is_error else "ok"
@@ -1180,8 +1183,7 @@ def find(words: str | Sequence[str]) -> ToolList:
 
 def _output_schema(conn: Connection, tool: str) -> dict[str, Any] | None:
     """The tool's output schema from the connection's cached listing (filled before every call)."""
-    cached = getattr(conn, "_tools", None) or {}
-    found = cached.get(tool)
+    found = conn.cached_tool(tool)
     schema = getattr(found, "output_schema", None)
     return dict(schema) if schema else None
 

@@ -676,6 +676,11 @@ class Connection:
             self._tools = {t.name: t for t in pages}
         return self._tools
 
+    def cached_tool(self, name: str) -> types.Tool | None:
+        """The tool's listing if it is cached (no request; safe from any thread)."""
+        tools = self._tools
+        return tools.get(name) if tools is not None else None
+
     async def tool(self, name: str, timeout: float | None = None) -> types.Tool:
         """The tool's listing, with a did-you-mean error when the server has no such tool."""
         tools = await self.tools(timeout=timeout)

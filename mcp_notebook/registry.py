@@ -112,6 +112,13 @@ class Registry:
         for conn in self.all():
             conn.kill()
 
+    def resolve_known(self, target: str) -> tuple[Connection, str] | None:
+        """``"server.tool"`` for a connected server, without a request; None when it takes a search."""
+        server, dot, tool = target.partition(".")
+        with self._lock:
+            conn = self._connections.get(server)
+        return (conn, tool) if dot and tool and conn is not None else None
+
     async def resolve_tool(self, target: str) -> tuple[Connection, str]:
         """``"server.tool"`` → (connection, tool); a bare tool name works when one server has it."""
         server, dot, tool = target.partition(".")

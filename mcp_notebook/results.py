@@ -48,6 +48,20 @@ def _head(title: str, *notes: str) -> str:
     return f'<div style="{MUTED}">{esc(title)}{" · " + extra if extra else ""}</div>'
 
 
+_PARSE_LIMIT = 65_536
+
+
+def _json_like(text: str) -> bool:
+    """Whether a text block is JSON (so, beside structured content, its duplicate).
+
+    A long text is judged by its first character only: parsing megabytes to decide whether to
+    hide them would make a bounded display slow (100k rows of JSON took ~0.3 s to parse).
+    """
+    if len(text) > _PARSE_LIMIT:
+        return text.lstrip()[:1] in ("[", "{")
+    return frames.parse_json_texts([text])[0]
+
+
 class ToolResult:
     """The result of one tool call.
 
@@ -152,7 +166,7 @@ class ToolResult:
             return blocks
         kept = []
         for block in blocks:
-            if isinstance(block, types.TextContent) and frames.parse_json_texts([block.text])[0]:
+            if isinstance(block, types.TextContent) and _json_like(block.text):
                 continue
             kept.append(block)
         return kept

@@ -6,16 +6,18 @@ package's errors into one-line ``UsageError``s — the one place where that happ
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope, no_var_expand
 from traitlets import Bool, Enum, Float, Instance, Int, TraitError, observe, validate
 
-from ..api import Hub, default_hub
 from ..errors import McpNotebookError, UsageProblem, did_you_mean
 from ._commands import COMMANDS, Context, manual
 from ._parse import HelpShown, split_command, tokenize
+
+if TYPE_CHECKING:
+    from ..api import Hub
 
 __all__ = ["MCPMagics"]
 
@@ -56,12 +58,27 @@ class MCPMagics(Magics):
         config=True
     )
     history_limit = Int(1000, help="How many calls `%mcp history` keeps (the oldest fall off first).").tag(config=True)
-    hub = Instance(Hub, help="The connections and the event-loop thread the magics use.")
+    # Named by string and made on first use: `%load_ext mcp_notebook` must not import the MCP SDK
+    # (about a second), only the first %mcp command may.
+    hub = Instance(
+        "mcp_notebook.api.Hub", allow_none=True, help="The connections and the event-loop thread the magics use."
+    )
 
     def __init__(self, shell: Any = None, hub: Hub | None = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
-        self.hub = hub if hub is not None else default_hub()
-        self._push_settings()
+        self.hub = hub
+        if hub is not None:
+            self._push_settings()
+
+    def the_hub(self) -> Hub:
+        """The hub, made (the package's shared one) when first needed."""
+        if self.hub is None:
+            from ..api import default_hub
+
+            self.hub = default_hub()
+            self._push_settings()
+        hub: Hub = self.hub
+        return hub
 
     @validate("history_limit")
     def _at_least_one(self, proposal: Any) -> Any:
@@ -90,6 +107,8 @@ class MCPMagics(Magics):
 
     def _push_settings(self) -> None:
         hub = self.hub
+        if hub is None:
+            return  # pushed when the hub is made
         hub.timeout = self.timeout
         hub.connect_timeout = self.connect_timeout
         hub.log_level = self.log_level
@@ -129,7 +148,7 @@ class MCPMagics(Magics):
         def store(name: str, value: Any) -> None:
             user_ns[name] = value
 
-        return Context(self.hub, namespace, store, cell)
+        return Context(self.the_hub(), namespace, store, cell)
 
 
 MCPMagics.mcp.__doc__ = manual(INTRO)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config
 from .._schema import coerce_loose
-from ..api import Hub, Server
 from ..errors import NotConnected, UsageProblem
 from ._parse import CommandParser, Word, evaluate, parse_body, parse_pairs
+
+if TYPE_CHECKING:
+    from ..api import Hub, Server
 
 __all__ = ["COMMANDS", "Context", "manual"]
 
@@ -240,7 +242,9 @@ def _call(parser: CommandParser) -> Handler:
 
 def _resolve_tool(ctx: Context, target: str) -> tuple[Server, str]:
     registry = ctx.hub.registry
-    conn, tool = ctx.hub.run(lambda inbox: registry.resolve_tool(target))
+    # "server.tool" needs no trip to the loop; only a bare tool name means asking every server.
+    found = registry.resolve_known(target) or ctx.hub.run(lambda inbox: registry.resolve_tool(target))
+    conn, tool = found
     return ctx.hub.get(conn.name), tool
 
 

@@ -9,11 +9,13 @@ long for a server (a short timeout; on any trouble it offers nothing rather than
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from ..api import Hub
 from ._commands import COMMANDS
+
+if TYPE_CHECKING:
+    from ..api import Hub
 
 __all__ = ["Completer"]
 
@@ -38,8 +40,15 @@ QUICK = 2.0  # seconds a completion may wait on a server
 class Completer:
     """IPython ``complete_command`` hook for ``%mcp`` and ``%%mcp``."""
 
-    def __init__(self, hub: Hub) -> None:
-        self.hub = hub
+    def __init__(self, hub: Hub | Callable[[], Hub]) -> None:
+        self._hub = hub
+
+    @property
+    def hub(self) -> Hub:
+        # A callable is asked on first use, so registering the completer imports nothing heavy.
+        from ..api import Hub
+
+        return self._hub if isinstance(self._hub, Hub) else self._hub()
 
     def __call__(self, shell: Any, event: Any) -> list[str]:
         """IPython calls a ``complete_command`` hook bound to the shell: ``hook(shell, event)``."""
