@@ -152,7 +152,8 @@ def describe_params(schema: Mapping[str, Any] | None) -> str:
     for name, spec in props.items():
         kind = "|".join(t for t in type_names(spec) if t != "null") or "any"
         text = f"{name}{'*' if name in required else ''}: {kind}"
-        if isinstance(spec, Mapping) and "default" in spec:
+        # A null default only says "optional", which the missing * already does.
+        if isinstance(spec, Mapping) and spec.get("default") is not None:
             text += f" = {json.dumps(spec['default'], default=str)}"
         parts.append(text)
     return ", ".join(parts)

@@ -118,6 +118,7 @@ class Hub:
     # -- running coroutines for sync and async callers ---------------------------------------------
 
     def run(self, make: Callable[[Inbox], Coroutine[Any, Any, T]]) -> T:
+        """Run an API coroutine factory on the loop and wait (interrupt-safe); it gets the caller's inbox."""
         inbox = Inbox()
         return self.runtime.run(make(inbox), inbox=inbox)
 
@@ -226,6 +227,7 @@ class Hub:
         roots: Sequence[str | os.PathLike[str]] | None = None,
         **kwargs: Any,
     ) -> Server:
+        """Connect a server and return it (see ``mcp_notebook.connect`` for the arguments)."""
         spec = self.spec(name, target, **kwargs)
         options = self._connect_options(on_elicit, on_sample, roots)
         self._install_exit_hook()
@@ -253,6 +255,7 @@ class Hub:
         return Server(self, conn)
 
     def get(self, name: str) -> Server:
+        """The connected server called ``name``."""
         return Server(self, self.registry.get(name))
 
     def _connect_spec(self, spec: config.ServerSpec, options: dict[str, Any]) -> Connection:
@@ -303,9 +306,11 @@ class Hub:
         return connected
 
     def servers(self) -> ServerList:
+        """A table of the connections: name, state, transport, protocol, server and version."""
         return ServerList([_server_row(c) for c in self.registry.all()])
 
     def disconnect(self, name: str) -> None:
+        """Close the connection called ``name`` (stopping a stdio server)."""
         self.run(lambda inbox: self.registry.disconnect(name))
         self.events.emit("disconnected", server=name, reason="closed")
 
@@ -416,6 +421,7 @@ class Server:
 
     @property
     def connection(self) -> Connection:
+        """The live connection under this name (after a reconnect, the new one)."""
         try:
             current = self._hub.registry.get(self.name)
         except NotConnected:
@@ -425,18 +431,22 @@ class Server:
 
     @property
     def state(self) -> str:
+        """``connecting``, ``ready``, ``dead`` or ``closed``."""
         return self.connection.state.value
 
     @property
     def protocol_version(self) -> str | None:
+        """The protocol version agreed with the server (``2026-07-28``, ``2025-11-25``, …)."""
         return self.connection.protocol_version
 
     @property
     def server_info(self) -> Any:
+        """The server's name and version, as it gave them (None if it did not)."""
         return self.connection.server_info
 
     @property
     def instructions(self) -> str | None:
+        """What the server says about how to use it, if anything."""
         return self.connection.instructions
 
     def __repr__(self) -> str:
@@ -670,18 +680,21 @@ class Server:
         return go
 
     def resources(self, *, timeout: float | None = None) -> ResourceList:
+        """The server's resources."""
         return self._hub.run(self._listing("resources", timeout))  # type: ignore[arg-type]
 
     async def aresources(self, *, timeout: float | None = None) -> ResourceList:
         return await self._hub.arun(self._listing("resources", timeout))  # type: ignore[arg-type]
 
     def templates(self, *, timeout: float | None = None) -> TemplateList:
+        """The server's resource templates."""
         return self._hub.run(self._listing("templates", timeout))  # type: ignore[arg-type]
 
     async def atemplates(self, *, timeout: float | None = None) -> TemplateList:
         return await self._hub.arun(self._listing("templates", timeout))  # type: ignore[arg-type]
 
     def prompts(self, *, timeout: float | None = None) -> PromptList:
+        """The server's prompts."""
         return self._hub.run(self._listing("prompts", timeout))  # type: ignore[arg-type]
 
     async def aprompts(self, *, timeout: float | None = None) -> PromptList:
@@ -792,10 +805,12 @@ class Server:
         return self.roots()
 
     def add_root(self, path: str | os.PathLike[str]) -> list[str]:
+        """Offer one more folder as a root."""
         current = self.roots()
         return self.set_roots([*current, os.fspath(path)] if os.fspath(path) not in current else current)
 
     def remove_root(self, path: str | os.PathLike[str]) -> list[str]:
+        """Stop offering a folder as a root."""
         current = self.roots()
         if os.fspath(path) not in current:
             raise UsageProblem(f"{os.fspath(path)!r} is not a root of {self.name!r} (roots: {', '.join(current)})")
@@ -1159,10 +1174,12 @@ def connect_config(path: str | os.PathLike[str], names: Sequence[str] | None = N
 
 
 def disconnect(name: str) -> None:
+    """Close the connection called ``name`` (stopping a stdio server)."""
     default_hub().disconnect(name)
 
 
 def disconnect_all() -> int:
+    """Close every connection; returns how many there were."""
     return default_hub().disconnect_all()
 
 

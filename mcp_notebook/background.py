@@ -50,9 +50,11 @@ class CallHandle:
         raise LookupError("no one is watching this background call")
 
     async def elicit(self, ask: Any) -> Any:
+        """Answer a server's question through whoever shows this handle (the asker protocol)."""
         return await (await self._watcher()).elicit(ask)
 
     async def sample(self, server: str, params: Any) -> Any:
+        """Answer a sampling request through whoever shows this handle (the asker protocol)."""
         return await (await self._watcher()).sample(server, params)
 
     def _ipython_display_(self) -> None:
@@ -104,9 +106,11 @@ class CallHandle:
         self.future.add_done_callback(lambda _f: fn(self))
 
     def done(self) -> bool:
+        """Whether the call has ended (however it ended)."""
         return self.future.done()
 
     def cancelled(self) -> bool:
+        """Whether the call was cancelled."""
         return self.future.cancelled()
 
     def cancel(self) -> bool:
@@ -118,6 +122,7 @@ class CallHandle:
         return self.future.result(timeout)
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
+        """What the call raised, once it has ended (None if it succeeded)."""
         return self.future.exception(timeout)
 
     @property

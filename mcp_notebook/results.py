@@ -443,6 +443,7 @@ class PromptResult:
         return out
 
     def to_dataframe(self) -> pd.DataFrame:
+        """One row per message: role, content type, text."""
         import pandas as pd
 
         return pd.DataFrame(

@@ -64,6 +64,7 @@ class Watch:
     # -- the user's side ---------------------------------------------------------------------------
 
     def on_change(self, fn: Callable[[ResourceResult], None]) -> None:
+        """Call ``fn(result)`` with each new version (on the loop thread: keep it quick)."""
         with self._lock:
             self._listeners.append(fn)
 

@@ -136,7 +136,7 @@ def test_type_names(spec, names):
 def test_describe_params():
     assert describe_params(QUERY) == ("species*: string, limit: integer = 10, columns: array, filter: object")
     optional = {"properties": {"q": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}, "x": {}}}
-    assert describe_params(optional) == "q: string = null, x: any"
+    assert describe_params(optional) == "q: string, x: any"
     assert describe_params(None) == "" and describe_params({}) == ""
 
 

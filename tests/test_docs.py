@@ -1,0 +1,24 @@
+"""The documentation says what the code does: the reference is generated, the README keeps up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mcp_notebook._reference import render
+from mcp_notebook.magics._commands import COMMANDS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_reference_is_current():
+    on_disk = (ROOT / "docs" / "reference.md").read_text()
+    assert on_disk == render(), "docs/reference.md is stale: python -m mcp_notebook._reference > docs/reference.md"
+
+
+def test_readme_names_every_subcommand_and_the_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    for name in COMMANDS:
+        if name != "help":
+            assert f"%mcp {name}" in readme or f"%%mcp {name}" in readme, f"README does not mention %mcp {name}"
+    assert "make lab" in readme and "make test" in readme
+    assert "mybinder.org/v2/gh/" in readme and "urlpath=lab/tree/notebooks/quickstart.ipynb" in readme
