@@ -63,7 +63,9 @@ class ToolsPanel(Panel):
         self.run.add_class("mcpnb-run")
         self.cancel = w.Button(description="Cancel", icon="stop", disabled=True)
         self.cancel.add_class("mcpnb-cancel")
-        self.copy = w.Button(description="Copy as code", icon="code", layout=w.Layout(width="9.5em"))
+        self.copy = w.Button(
+            description="Copy as code", icon="code", layout=w.Layout(width="auto", min_width="10em", flex="0 0 auto")
+        )
         self.copy.add_class("mcpnb-copy")
         self.progress = w.FloatProgress(value=0, min=0, max=1, layout=w.Layout(width="12em", visibility="hidden"))
         self.progress.add_class("mcpnb-progress")
