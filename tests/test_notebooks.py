@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -120,3 +122,117 @@ def test_data_analysis_notebook_live_and_from_its_recording(tmp_path):
     assert entries(tmp_path / "analysis.jsonl") == entries(NOTEBOOKS / "data" / "analysis.jsonl"), (
         "the demo server changed: record notebooks/data/analysis.jsonl again (run the notebook with MODE = 'record')"
     )
+
+
+def shown(nb: nbformat.NotebookNode, snippet: str) -> str:
+    """Everything the first code cell whose source contains ``snippet`` showed, as one text."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and snippet in cell.source:
+            parts = []
+            for out in cell.outputs:
+                assert out.output_type != "error", f"{snippet!r}: {out.get('ename')}: {out.get('evalue')}"
+                parts.append(out.get("text", ""))
+                parts.extend(str(v) for v in out.get("data", {}).values())
+            return "\n".join(parts)
+    raise AssertionError(f"no code cell contains {snippet!r}")
+
+
+def has_widget(nb: nbformat.NotebookNode, snippet: str) -> bool:
+    cell = next(c for c in nb.cells if c.cell_type == "code" and snippet in c.source)
+    return any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell.outputs)
+
+
+SKIPPED = "skipped: this cell needs Node.js and server-everything"
+
+
+@pytest.mark.peers
+def test_real_servers_notebook(monkeypatch):
+    """Both registries' servers, both protocol eras, a config file, and the servers that ask."""
+    from tests.peers import everything_js
+
+    js = everything_js()  # skips without node; fails when node is there but the package is not
+    monkeypatch.setenv("MCP_EVERYTHING_JS", str(js))
+    nb = execute("real-servers.ipynb")
+    assert f"server-everything: {js.resolve()}" in shown(nb, "def find_everything")
+    written = shown(nb, "config_file.write_text")
+    assert '"mcpServers"' in written and '"time"' in written and '"everything"' in written
+    listed = shown(nb, "%mcp config $MCP_CONFIG")
+    assert "time" in listed and "everything" in listed and "stdio" in listed
+    assert "<Server time ready" in shown(nb, "%mcp connect --config $MCP_CONFIG time")
+    tools = shown(nb, "%mcp tools time")
+    assert "get_current_time" in tools and "convert_time" in tools
+    tokyo = shown(nb, "%mcp call time.get_current_time timezone=Asia/Tokyo")
+    assert "Asia/Tokyo" in tokyo and "+09:00" in tokyo
+    assert re.search(r"America/New_York.*T1[01]:30:00-0[45]:00", shown(nb, "meeting = "), re.S)
+    assert "ready · stdio · 2025-11-25 · mcp-servers/everything" in shown(nb, "mn.connect_config(")
+    eras = shown(nb, "%mcp servers")
+    assert "2026-07-28" in eras and "2025-11-25" in eras and "mcp-time" in eras
+    progress = shown(nb, "trigger-long-running-operation")
+    assert "Long running operation completed. Duration: 2 seconds, Steps: 4." in progress
+    assert has_widget(nb, "trigger-long-running-operation")  # the progress bar
+    elicited = shown(nb, 'everything.call("trigger-elicitation-request")')
+    assert "required: ['name']" in elicited and "Name: Ada Lovelace" in elicited and '"action": "accept"' in elicited
+    sampled = shown(nb, "trigger-sampling-request")
+    assert "(a canned reply; no LLM here) You asked:" in sampled and "Name a penguin species" in sampled
+    assert has_widget(nb, "everything.watch(")
+    assert re.search(r"[1-9]\d* update\(s\); the resource now says: 'Resource 1: ", shown(nb, "watch.changed.wait"))
+    assert "Stopped simulated resource updates" in shown(nb, "watch.stop()")
+    history = shown(nb, "mn.history()")
+    assert "trigger-sampling-request" in history and "get_current_time" in history and "failed" not in history
+    assert "disconnected 2 servers" in shown(nb, "%mcp disconnect --all")
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("%%needs_everything"):
+            assert cell.outputs and SKIPPED not in json.dumps(cell.outputs), cell.source
+
+
+def test_real_servers_notebook_without_node_skips_those_cells(monkeypatch, tmp_path):
+    """No server-everything: a note, the node cells say they were skipped, the time server still runs."""
+    monkeypatch.setenv("MCP_EVERYTHING_JS", str(tmp_path / "not-installed" / "index.js"))
+    nb = execute("real-servers.ipynb")
+    setup = shown(nb, "def find_everything")
+    assert "server-everything is not installed" in setup and "will be skipped" in setup
+    needing = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("%%needs_everything")]
+    assert len(needing) >= 6
+    for cell in needing:
+        assert [o.get("text") for o in cell.outputs] == [SKIPPED + "\n"], cell.source
+    assert '"everything"' not in shown(nb, "config_file.write_text")
+    assert "Asia/Tokyo" in shown(nb, "%mcp call time.get_current_time timezone=Asia/Tokyo")
+    eras = shown(nb, "%mcp servers")
+    assert "2026-07-28" in eras and "2025-11-25" not in eras
+    assert "disconnected 1 server" in shown(nb, "%mcp disconnect --all")
+
+
+def test_python_api_notebook():
+    nb = execute("python-api.ipynb")
+    assert "demo: ready · stdio · 2026-07-28" in shown(nb, 'demo = mn.connect("demo")')
+    tools = shown(nb, "tools = demo.tools()")
+    assert "query" in tools and "slow_count" in tools
+    assert "Adelie" in shown(nb, 'demo.tool_schema("query")')
+    dream = shown(nb, 'result = demo.call("query"')
+    assert dream.count("Dream") >= 5 and "Torgersen" not in dream
+    heaviest = shown(nb, "heaviest = demo.call(")
+    assert "Gentoo" in heaviest and "5200" in heaviest and "Adelie" not in heaviest
+    summary = shown(nb, 'summary = demo.call("summarize"')
+    assert "dict · False ·" in summary and "Chinstrap" in summary
+    assert "data:image/svg+xml;base64," in shown(nb, 'demo.call("plot"')
+    assert "Torgersen" in shown(nb, "penguins = demo.read(")
+    assert "# The Palmer penguins · 124 Gentoo rows" in shown(nb, "demo.read_many(")
+    assert "'role': 'assistant'" in shown(nb, 'demo.prompt("compare"')
+    failures = shown(nb, 'failed = demo.call("fail"')
+    assert "ToolFailed: demo.fail failed: Error executing tool fail: no penguins on Mars" in failures
+    assert "UsageProblem: no tool 'qeury' on 'demo'; did you mean 'query'?" in failures
+    assert "Biscoe" in shown(nb, "by_island = await demo.acall(")
+    assert "{'Adelie': 152, 'Chinstrap': 68, 'Gentoo': 124}" in shown(nb, "await asyncio.gather(")
+    assert has_widget(nb, 'handle = demo.submit("slow_count"')
+    waited = shown(nb, "done = handle.result(")
+    assert "meanwhile the kernel is free:" in waited
+    assert re.search(r"counted to 8 · done · [1-8] progress reports", waited)
+    assert "'cancelled'" in shown(nb, "too_long.cancel()")
+    assert "[('echo', 'ok'), ('fail', 'tool error')]" in shown(nb, 'off = mn.on("tool_called"')
+    private = shown(nb, "hub = mn.Hub(")
+    assert "from a private hub" in private and "['connected demo', 'demo.echo: ok']" in private
+    assert "1 call in the private hub's history" in private
+    assert "slow_count" in shown(nb, "calls = mn.history()")
+    assert "tool error" in shown(nb, 'calls.groupby(["kind", "status"])')
+    assert "connected: protocol 2026-07-28" in shown(nb, "demo.log()")
+    assert "'closed'" in shown(nb, "demo.close()")
