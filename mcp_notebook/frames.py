@@ -110,6 +110,10 @@ def to_frame(value: Any, what: str = "this value") -> pd.DataFrame:
     if isinstance(value, list) and not value:
         return pd.DataFrame()
     table = tabular(value)
+    if table is None and isinstance(value, Mapping) and value and not any(isinstance(v, list) for v in value.values()):
+        # One nested record ({"source": {...}, "target": {...}, "difference": "+9h"}): one row,
+        # flattened to dotted columns.
+        return pd.json_normalize([dict(value)])
     if table is None:
         raise UsageProblem(f"{what} is not table-shaped ({_shape_words(value)}); use .data to see it as it is")
     if table.shape == "records":

@@ -75,7 +75,7 @@ class Listing(Generic[ItemT]):
 
     def _title(self) -> str:
         where = f" on {self.server}" if self.server else ""
-        return f"{len(self.items)} {self.noun}{where}"
+        return f"{_count(len(self.items), self.noun)}{where}"
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._title()}>"
@@ -213,7 +213,7 @@ class ServerList(Listing[dict[str, Any]]):
     def _title(self) -> str:
         if not self.items:
             return "no servers connected; try `%mcp connect demo`"
-        return f"{len(self.items)} servers"
+        return _count(len(self.items), "servers")
 
 
 class ConfigList(ServerList):
@@ -223,7 +223,7 @@ class ConfigList(ServerList):
     noun = "servers declared"
 
     def _title(self) -> str:
-        return f"{len(self.items)} servers declared; connect with %mcp connect --config PATH [NAME ...]"
+        return f"{_count(len(self.items), 'servers')} declared; connect with %mcp connect --config PATH [NAME ...]"
 
 
 class LogView(Listing[Any]):
@@ -265,3 +265,8 @@ class LogView(Listing[Any]):
 
 def no_such(kind: str, name: str, names: Sequence[str], hint: str) -> UsageProblem:
     return UsageProblem(f"no {kind} {name!r}{did_you_mean(name, names)}; {hint}")
+
+
+def _count(n: int, plural: str) -> str:
+    """``3 tools``, ``1 tool``, ``1 resource template``."""
+    return f"{n} {plural}" if n != 1 or not plural.endswith("s") else f"{n} {plural[:-1]}"
