@@ -21,6 +21,7 @@ __all__ = [
     "InvalidResult",
     "McpNotebookError",
     "NotConnected",
+    "OAuth",
     "PromptResult",
     "ResourceResult",
     "Server",
@@ -41,6 +42,7 @@ __all__ = [
     "get",
     "history",
     "load_ipython_extension",
+    "logout",
     "on",
     "record",
     "servers",
@@ -59,10 +61,12 @@ if TYPE_CHECKING:
         find,
         get,
         history,
+        logout,
         on,
         record,
         servers,
     )
+    from .auth import OAuth
     from .errors import (
         ArgumentsInvalid,
         CallTimeout,
@@ -92,12 +96,14 @@ _LAZY = {
             "find",
             "get",
             "history",
+            "logout",
             "on",
             "record",
             "servers",
         ],
         "api",
     ),
+    "OAuth": "auth",
     **dict.fromkeys(["PromptResult", "ResourceResult", "ToolResult"], "results"),
     "explore": "widgets",
     **dict.fromkeys(

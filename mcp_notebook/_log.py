@@ -41,6 +41,11 @@ class ConnectionLog:
         self.dropped = 0
         """How many entries fell off the front because the log was full."""
 
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        """Scrub these too from now on (tokens a connection obtains after it was made)."""
+        with self._lock:
+            self._secrets = sorted(set(self._secrets) | {s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
     def scrub(self, text: str) -> str:
         for secret in self._secrets:
             if secret in text:

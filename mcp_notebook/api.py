@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import config, hostconfig, mapping, search
 from ._progress import ProgressBar
 from ._runtime import Inbox, Runtime
+from ._signin import signing_in
 from .asking import Asker, ElicitPolicy, InputAsker, Policy, SamplePolicy
 from .background import CallHandle
 from .call_history import DEFAULT_LIMIT as DEFAULT_HISTORY_LIMIT
@@ -65,6 +66,7 @@ __all__ = [
     "find",
     "get",
     "history",
+    "logout",
     "on",
     "record",
     "servers",
@@ -147,6 +149,7 @@ class Hub:
         timeout: float | None = None,
         protocol: str = "auto",
         replay: str | os.PathLike[str] | None = None,
+        auth: Any = None,
     ) -> config.ServerSpec:
         """Build the ``ServerSpec`` that ``connect`` would use (see ``connect`` for the rules)."""
         if replay is not None:
@@ -155,9 +158,12 @@ class Hub:
             server = _replay_server(self, name, replay)
         if protocol not in ("auto", "legacy"):
             raise UsageProblem(f"protocol is 'auto' (either era) or 'legacy' (initialize only), not {protocol!r}")
-        return dataclasses.replace(
-            self._spec(name, target, command, url, headers, env, cwd, sse, server, timeout), protocol=protocol
-        )
+        spec = self._spec(name, target, command, url, headers, env, cwd, sse, server, timeout)
+        if auth is not None:
+            from .auth import attach
+
+            spec = attach(spec, auth, self.registry)
+        return dataclasses.replace(spec, protocol=protocol)
 
     def _spec(
         self,
@@ -232,7 +238,7 @@ class Hub:
         options = self._connect_options(on_elicit, on_sample, roots)
         self._install_exit_hook()
         _warm_up()
-        conn = self.run(lambda inbox: self.registry.connect(spec, **options))
+        conn = self.run(lambda inbox: signing_in(inbox, self.registry.connect(spec, **options)))
         self.events.emit("connected", server=conn.name)
         return Server(self, conn)
 
@@ -250,7 +256,7 @@ class Hub:
         options = self._connect_options(on_elicit, on_sample, roots)
         self._install_exit_hook()
         _warm_up()
-        conn = await self.arun(lambda inbox: self.registry.connect(spec, **options))
+        conn = await self.arun(lambda inbox: signing_in(inbox, self.registry.connect(spec, **options)))
         self.events.emit("connected", server=conn.name)
         return Server(self, conn)
 
@@ -308,6 +314,13 @@ class Hub:
     def servers(self) -> ServerList:
         """A table of the connections: name, state, transport, protocol, server and version."""
         return ServerList([_server_row(c) for c in self.registry.all()])
+
+    def logout(self, url: str) -> bool:
+        """Forget the OAuth tokens kept for the server at ``url`` (a connection's too, in memory).
+        True if there were any; ``server.logout()`` does the same by name."""
+        from .auth import logout
+
+        return logout(url, [conn.spec for conn in self.registry.all()])
 
     def disconnect(self, name: str) -> None:
         """Close the connection called ``name`` (stopping a stdio server)."""
@@ -668,37 +681,37 @@ class Server:
         handle._attach(self._hub.runtime.submit(make(Inbox())))
         return handle
 
-    def _listing(self, kind: str, timeout: float | None) -> Callable[[Inbox], Awaitable[Any]]:
+    def _listing(self, kind: str, timeout: float | None, refresh: bool = False) -> Callable[[Inbox], Awaitable[Any]]:
         async def go(inbox: Inbox) -> Any:
             conn, limit = self.connection, self._timeout(timeout)
             if kind == "resources":
-                return ResourceList(await conn.resources(limit), server=self.name)
+                return ResourceList(await conn.resources(limit, refresh), server=self.name)
             if kind == "templates":
-                return TemplateList(await conn.templates(limit), server=self.name)
-            return PromptList((await conn.prompts(refresh=True, timeout=limit)).values(), server=self.name)
+                return TemplateList(await conn.templates(limit, refresh), server=self.name)
+            return PromptList((await conn.prompts(refresh=refresh, timeout=limit)).values(), server=self.name)
 
         return go
 
-    def resources(self, *, timeout: float | None = None) -> ResourceList:
-        """The server's resources."""
-        return self._hub.run(self._listing("resources", timeout))  # type: ignore[arg-type]
+    def resources(self, refresh: bool = False, *, timeout: float | None = None) -> ResourceList:
+        """The server's resources (``refresh=True`` bypasses the response cache)."""
+        return self._hub.run(self._listing("resources", timeout, refresh))  # type: ignore[arg-type]
 
-    async def aresources(self, *, timeout: float | None = None) -> ResourceList:
-        return await self._hub.arun(self._listing("resources", timeout))  # type: ignore[arg-type]
+    async def aresources(self, refresh: bool = False, *, timeout: float | None = None) -> ResourceList:
+        return await self._hub.arun(self._listing("resources", timeout, refresh))  # type: ignore[arg-type]
 
-    def templates(self, *, timeout: float | None = None) -> TemplateList:
+    def templates(self, refresh: bool = False, *, timeout: float | None = None) -> TemplateList:
         """The server's resource templates."""
-        return self._hub.run(self._listing("templates", timeout))  # type: ignore[arg-type]
+        return self._hub.run(self._listing("templates", timeout, refresh))  # type: ignore[arg-type]
 
-    async def atemplates(self, *, timeout: float | None = None) -> TemplateList:
-        return await self._hub.arun(self._listing("templates", timeout))  # type: ignore[arg-type]
+    async def atemplates(self, refresh: bool = False, *, timeout: float | None = None) -> TemplateList:
+        return await self._hub.arun(self._listing("templates", timeout, refresh))  # type: ignore[arg-type]
 
-    def prompts(self, *, timeout: float | None = None) -> PromptList:
+    def prompts(self, refresh: bool = False, *, timeout: float | None = None) -> PromptList:
         """The server's prompts."""
-        return self._hub.run(self._listing("prompts", timeout))  # type: ignore[arg-type]
+        return self._hub.run(self._listing("prompts", timeout, refresh))  # type: ignore[arg-type]
 
-    async def aprompts(self, *, timeout: float | None = None) -> PromptList:
-        return await self._hub.arun(self._listing("prompts", timeout))  # type: ignore[arg-type]
+    async def aprompts(self, refresh: bool = False, *, timeout: float | None = None) -> PromptList:
+        return await self._hub.arun(self._listing("prompts", timeout, refresh))  # type: ignore[arg-type]
 
     def _read(self, uri: str, timeout: float | None) -> Callable[[Inbox], Coroutine[Any, Any, ResourceResult]]:
         if not isinstance(uri, str) or not uri:
@@ -847,12 +860,24 @@ class Server:
 
     def reconnect(self) -> Server:
         """Start over with the same server: a new process or session, the same name."""
-        self._conn = self._hub.run(lambda inbox: self._hub.registry.reconnect(self.name, **self._hub._options()))
+        registry, options = self._hub.registry, self._hub._options()
+        self._conn = self._hub.run(lambda inbox: signing_in(inbox, registry.reconnect(self.name, **options)))
         return self
 
     async def areconnect(self) -> Server:
-        self._conn = await self._hub.arun(lambda inbox: self._hub.registry.reconnect(self.name, **self._hub._options()))
+        registry, options = self._hub.registry, self._hub._options()
+        self._conn = await self._hub.arun(lambda inbox: signing_in(inbox, registry.reconnect(self.name, **options)))
         return self
+
+    def logout(self) -> bool:
+        """Forget this server's OAuth tokens (on disk and in memory): the next request signs in
+        again. The connection stays open. True if there were tokens to forget."""
+        from .auth import OAuthAuth
+
+        auth = self.connection.spec.auth
+        if not isinstance(auth, OAuthAuth):
+            raise UsageProblem(f"{self.name!r} does not sign in with OAuth; there is nothing to log out of")
+        return auth.logout()
 
     # -- data work: mapping a tool over rows, reading many resources ---------------------------------
 
@@ -1137,7 +1162,9 @@ def connect(name: str = config.DEMO_NAME, target: Any = None, **kwargs: Any) -> 
     ``connect("demo")`` starts the embedded demo server. Otherwise say what to start or reach:
     ``command=["mcp-server-time"]`` (with ``env=``, ``cwd=``), ``url="http://…/mcp"`` (with
     ``headers=``, and ``sse=True`` for the legacy HTTP+SSE transport), or ``server=`` an
-    in-process ``MCPServer``; ``target`` may stand for any of the three. ``timeout`` bounds the
+    in-process ``MCPServer``; ``target`` may stand for any of the three. ``auth="oauth"`` signs in
+    to an HTTP server with OAuth 2.1 (``auth=OAuth(scopes=[...], client_id=..., ...)`` for more
+    say, or any ``httpx2.Auth``; see ``mcp_notebook.auth``). ``timeout`` bounds the
     connect; ``protocol="legacy"`` skips the 2026-07-28 probe and uses the ``initialize``
     handshake. Connecting again with the same name and target returns the live connection.
     """
@@ -1176,6 +1203,11 @@ def connect_config(path: str | os.PathLike[str], names: Sequence[str] | None = N
 def disconnect(name: str) -> None:
     """Close the connection called ``name`` (stopping a stdio server)."""
     default_hub().disconnect(name)
+
+
+def logout(url: str) -> bool:
+    """Forget the OAuth tokens kept for the server at ``url`` (see ``Hub.logout``)."""
+    return default_hub().logout(url)
 
 
 def disconnect_all() -> int:

@@ -20,7 +20,7 @@ import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import mcp_types as types
@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 MAX_TRIES = 5
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,11 @@ class InputAsker:
 
         self.inbox.post(run)
         return await answer
+
+    async def in_caller(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` (it may print and call ``input()``) in the waiting thread; its value."""
+        result: T = await self._in_caller(fn)
+        return result
 
     async def elicit(self, ask: Ask) -> types.ElicitResult:
         result: types.ElicitResult = await self._in_caller(lambda: ask_url(ask) if ask.mode == "url" else ask_form(ask))

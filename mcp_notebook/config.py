@@ -62,7 +62,7 @@ class ServerSpec:
     """An in-process ``MCPServer``/``Server`` object (``transport="in-process"``)."""
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     demo: bool = False
-    auth: Any = field(default=None, compare=False)
+    auth: Any = field(default=None, compare=False, repr=False)
     """An ``httpx2.Auth`` for HTTP servers (OAuth, see ``mcp_notebook.auth``); never shown."""
     protocol: str = "auto"
     """``"auto"`` (try 2026-07-28 ``server/discover``, fall back to ``initialize``) or ``"legacy"``
@@ -80,7 +80,8 @@ class ServerSpec:
             dict(other.headers),
             other.protocol,
         )
-        return mine == theirs and self.server is other.server and self.auth is other.auth
+        # Auths compare by ==: an OAuth built again from the same settings is the same target.
+        return mine == theirs and self.server is other.server and self.auth == other.auth
 
     def describe(self) -> str:
         """The target as a user would type it, with every secret replaced by ``***``."""
@@ -95,6 +96,8 @@ class ServerSpec:
         text = redact_url(self.url)
         if self.headers:
             text += " " + " ".join(f"[{k}: {REDACTED}]" for k in self.headers)
+        if self.auth is not None:
+            text += f" [{getattr(self.auth, 'kind', 'auth')}]"
         return text
 
 
@@ -281,6 +284,9 @@ def secret_values(spec: ServerSpec) -> list[str]:
     server that echoes a token prints it without the scheme.
     """
     found = list(spec.env.values()) + url_secrets(spec.url)
+    auth_secrets = getattr(spec.auth, "secret_values", None)  # OAuth: client secret, key, tokens
+    if callable(auth_secrets):
+        found += list(auth_secrets())
     for value in spec.headers.values():
         found += [value, *value.split()[-1:]]
     for original, shown in zip(spec.command, redact_args(spec.command), strict=True):

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from ._log import ConnectionLog
 from ._schema import SchemaChecker
+from ._signin import wait_started
 from ._stdio import StdioTransport
 from .asking import CURRENT_ASKER, Ask, Asker, Policy, describe_decline
 from .config import ServerSpec, secret_values
@@ -93,6 +94,9 @@ class Connection:
         self.spec = spec
         self.name = spec.name
         self.log = ConnectionLog(secrets=secret_values(spec))
+        on_secret = getattr(spec.auth, "on_secret", None)  # OAuth tokens arrive after this
+        if callable(on_secret):
+            on_secret(self.log.add_secrets)
         self.state = State.CONNECTING
         self.death: str | None = None
         """Why the connection died, in words (exit code, error), once it has."""
@@ -335,7 +339,7 @@ class Connection:
         self._owner = loop.create_task(self._own(started), name=f"mcp-owner-{self.name}")
         timeout = self.spec.connect_timeout
         try:
-            await asyncio.wait_for(asyncio.shield(started), timeout)
+            await wait_started(started, timeout)  # time spent signing in (OAuth) does not count
         except asyncio.TimeoutError:
             await self._abort()
             raise ConnectFailed(
@@ -553,6 +557,12 @@ class Connection:
             if code is not None:
                 return f"the server {_exit_words(code)} during the handshake{self._stderr_tail(5)}"
         leaf = _leaf(error)
+        if self.spec.auth is not None and self.spec.url is not None:
+            from .auth import describe_auth_failure
+
+            found = describe_auth_failure(leaf, self.spec)
+            if found is not None:
+                return self.log.scrub(found)
         if isinstance(leaf, MCPError) and self.spec.url is not None:
             return _http_handshake_failure(leaf, self.spec)
         if isinstance(leaf, MCPError):
@@ -736,23 +746,33 @@ class Connection:
         )
         return result, time.perf_counter() - started
 
-    async def resources(self, timeout: float | None = None) -> list[types.Resource]:
+    # Listings and reads go through the SDK's response cache, which honours the server's ttlMs;
+    # ``refresh`` asks the server again and replaces the cached entry.
+
+    async def resources(self, timeout: float | None = None, refresh: bool = False) -> list[types.Resource]:
+        mode = _cache_mode(refresh)
         return await self.request(
             f"list resources of {self.name}",
-            lambda c: _all_pages(lambda cursor: c.list_resources(cursor=cursor), "resources"),
+            lambda c: _all_pages(lambda cursor: c.list_resources(cursor=cursor, cache_mode=mode), "resources"),
             timeout,
         )
 
-    async def templates(self, timeout: float | None = None) -> list[types.ResourceTemplate]:
+    async def templates(self, timeout: float | None = None, refresh: bool = False) -> list[types.ResourceTemplate]:
+        mode = _cache_mode(refresh)
         return await self.request(
             f"list resource templates of {self.name}",
-            lambda c: _all_pages(lambda cursor: c.list_resource_templates(cursor=cursor), "resource_templates"),
+            lambda c: _all_pages(
+                lambda cursor: c.list_resource_templates(cursor=cursor, cache_mode=mode), "resource_templates"
+            ),
             timeout,
         )
 
-    async def read(self, uri: str, timeout: float | None = None) -> types.ReadResourceResult:
+    async def read(self, uri: str, timeout: float | None = None, refresh: bool = False) -> types.ReadResourceResult:
+        mode = _cache_mode(refresh)
         try:
-            return await self.request(f"read {uri} from {self.name}", lambda c: c.read_resource(uri), timeout)
+            return await self.request(
+                f"read {uri} from {self.name}", lambda c: c.read_resource(uri, cache_mode=mode), timeout
+            )
         except ServerError as e:
             if e.code in (types.INVALID_PARAMS, -32002):  # -32002: "resource not found" before 2025-11
                 raise ServerError(
@@ -764,7 +784,9 @@ class Connection:
         if self._prompts is None or refresh:
             pages = await self.request(
                 f"list prompts of {self.name}",
-                lambda c: _all_pages(lambda cursor: c.list_prompts(cursor=cursor), "prompts"),
+                lambda c: _all_pages(
+                    lambda cursor: c.list_prompts(cursor=cursor, cache_mode=_cache_mode(refresh)), "prompts"
+                ),
                 timeout,
             )
             self._prompts = {p.name: p for p in pages}
@@ -802,6 +824,10 @@ def _root(path_or_uri: str) -> types.Root:
 
     path = Path(path_or_uri).expanduser().resolve()
     return types.Root.model_validate({"uri": path.as_uri(), "name": path.name or str(path)})
+
+
+def _cache_mode(refresh: bool) -> Any:
+    return "refresh" if refresh else "use"
 
 
 def _exit_words(code: int | None) -> str:

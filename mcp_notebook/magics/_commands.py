@@ -344,15 +344,16 @@ def _tools(parser: CommandParser) -> Handler:
 
 
 def _listing_command(name: str, summary: str, method: str) -> None:
-    @command(name, summary, usage="%(prog)s [SERVER] [-o NAME] [--df]")
+    @command(name, summary, usage="%(prog)s [SERVER] [--refresh] [-o NAME] [--df]")
     def _build(parser: CommandParser) -> Handler:
         parser.add_argument("server", nargs="?", help="the server's name (default: the only one connected)")
+        parser.add_argument("--refresh", action="store_true", help="ask the server again, bypassing the cache")
         _output_options(parser, df=True)
 
         def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
             _no_body(ctx, name)
             server = _pick_server(ctx, args.server)
-            return _finish(ctx, getattr(server, method)(), args)
+            return _finish(ctx, getattr(server, method)(refresh=args.refresh), args)
 
         return run
 
@@ -551,6 +552,6 @@ def manual(intro: str) -> str:
     return intro.rstrip() + "\n\n" + summary() + "\n\n" + "\n\n".join(sections) + "\n"
 
 
-# The data-work subcommands (map, history, record, find, connect --replay) live in their own module;
-# importing it registers them.
-from . import _data_commands  # noqa: E402, F401
+# The data-work subcommands (map, history, record, find, connect --replay) and OAuth (connect --oauth,
+# logout) live in their own modules; importing them registers them.
+from . import _data_commands, _oauth_commands  # noqa: E402, F401
