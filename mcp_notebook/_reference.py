@@ -94,11 +94,15 @@ def render() -> str:
         "history",
         "record",
         "find",
+        "logout",
     ):
         fn = getattr(api, name, None)
         if fn is not None:
             out.append(f"- `mn.{name}{_signature(fn)}` — {_first_paragraph(fn)}")
     out.append("- `mn.explore(server=None)` — an explorer widget over the connections (see `%mcp explore`).")
+    from .auth import OAuth
+
+    out.append(f"- `mn.OAuth{_signature(OAuth)}` — {_first_paragraph(OAuth)}")
     for cls, title in (
         (api.Server, "`Server` — what `connect` returns"),
         (api.Hub, "`Hub` — the connections, the loop thread and the defaults"),

@@ -311,9 +311,9 @@ class Hub:
             raise ConnectFailed(f"connected {done}; failed {len(failed)}: " + " | ".join(failed))
         return connected
 
-    def servers(self) -> ServerList:
-        """A table of the connections: name, state, transport, protocol, server and version."""
-        return ServerList([_server_row(c) for c in self.registry.all()])
+    def servers(self, names: Sequence[str] | None = None) -> ServerList:
+        """A table of the connections (or of those named): name, state, transport, protocol, server."""
+        return ServerList([_server_row(c) for c in self.registry.all() if names is None or c.name in names])
 
     def logout(self, url: str) -> bool:
         """Forget the OAuth tokens kept for the server at ``url`` (a connection's too, in memory).
@@ -857,6 +857,7 @@ class Server:
             await registry.disconnect(self.name)  # also forgets the name
         else:
             await conn.close()
+        self._hub.events.emit("disconnected", server=self.name, reason="closed")
 
     def reconnect(self) -> Server:
         """Start over with the same server: a new process or session, the same name."""

@@ -437,3 +437,11 @@ def test_retries_and_auto_reconnect(hub, tmp_path):
     with pytest.raises(errors.ServerDied, match="not retried: faulty.die is not marked idempotent"):
         server.call("die", code=4, retries=3)
     assert server.call("echo", text="back again").text == "back again"  # auto-reconnected once more
+
+
+def test_closing_a_server_says_disconnected(hub):
+    seen = []
+    hub.on("disconnected", lambda **e: seen.append((e["server"], e["reason"])))
+    with hub.connect("demo"):
+        pass
+    assert seen == [("demo", "closed")]

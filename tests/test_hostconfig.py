@@ -112,8 +112,9 @@ def test_magics(ip, tmp_path):
     path = write(tmp_path / "mcp.json", {"mcpServers": {"a": DEMO, "b": {"command": "no-such-mcp-server-here"}}})
     listing = ip.run_line_magic("mcp", f"config {path}")
     assert listing.names() == ["a", "b"]
-    [server] = ip.run_line_magic("mcp", f"connect --config {path} a")
-    assert server.call("echo", text="from a config").text == "from a config"
+    table = ip.run_line_magic("mcp", f"connect --config {path} a")
+    assert table.names() == ["a"] and table["a"]["state"] == "ready"
+    assert ip.run_line_magic("mcp", "call a.echo text='from a config'").text == "from a config"
     with pytest.raises(UsageError, match="connected none; failed 1: b: .*no-such-mcp-server-here"):
         ip.run_line_magic("mcp", f"connect --config {path} b")
     with pytest.raises(UsageError, match="no server 'c'"):

@@ -151,7 +151,8 @@ def _connect(parser: CommandParser) -> Handler:
             if command_words is not None or args.env or args.cwd or args.header or args.sse:
                 raise UsageProblem("--config takes server names only; the file says how to start each one")
             path = config.expand_vars(str(args.config))
-            return ctx.hub.connect_config(path, [str(w) for w in args.words] or None, **timeout)
+            connected = ctx.hub.connect_config(path, [str(w) for w in args.words] or None, **timeout)
+            return ctx.hub.servers([s.name for s in connected])
         if not args.words:
             raise UsageProblem("name the server: %mcp connect NAME ... (or %mcp connect demo)")
         if len(args.words) > 2:
