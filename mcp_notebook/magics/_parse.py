@@ -217,7 +217,26 @@ def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+MAX_DEPTH = 100
+
+
+def _too_deep(text: str) -> bool:
+    """Nesting beyond ``MAX_DEPTH`` brackets. Python's own parser (literal_eval, eval) hits a
+    RecursionError there, after which CPython 3.11 can fail later, unrelated compiles with
+    "AST constructor recursion depth mismatch" — so such text never reaches it."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]})":
+            depth -= 1
+    return deepest > MAX_DEPTH
+
+
 def _bracket_value(text: str, namespace: Mapping[str, Any], what: str) -> Any:
+    if _too_deep(text):
+        raise UsageProblem(f"{what}: the value is nested more than {MAX_DEPTH} levels deep; pass it from a variable")
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as e:  # RecursionError: nested thousands deep
