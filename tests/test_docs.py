@@ -22,3 +22,19 @@ def test_readme_names_every_subcommand_and_the_two_commands():
             assert f"%mcp {name}" in readme or f"%%mcp {name}" in readme, f"README does not mention %mcp {name}"
     assert "make lab" in readme and "make test" in readme
     assert "mybinder.org/v2/gh/" in readme and "urlpath=lab/tree/notebooks/quickstart.ipynb" in readme
+
+
+def test_loading_the_extension_does_not_import_the_sdk():
+    """`%load_ext` stays cheap: the SDK (about a second to import) waits for the first %mcp command."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "InteractiveShell.instance().run_line_magic('load_ext', 'mcp_notebook')\n"
+        "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith(('mcp.', 'mcp_types', 'pandas'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope, no_var_expand
-from traitlets import Bool, Enum, Float, Instance, Int, TraitError, observe, validate
+from traitlets import Bool, Enum, Float, Int, TraitError, observe, validate
 
 from ..errors import McpNotebookError, UsageProblem, did_you_mean
 from ._commands import COMMANDS, Context, manual
@@ -58,27 +58,28 @@ class MCPMagics(Magics):
         config=True
     )
     history_limit = Int(1000, help="How many calls `%mcp history` keeps (the oldest fall off first).").tag(config=True)
-    # Named by string and made on first use: `%load_ext mcp_notebook` must not import the MCP SDK
-    # (about a second), only the first %mcp command may.
-    hub = Instance(
-        "mcp_notebook.api.Hub", allow_none=True, help="The connections and the event-loop thread the magics use."
-    )
 
     def __init__(self, shell: Any = None, hub: Hub | None = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
-        self.hub = hub
+        # A plain attribute, made on first use: `%load_ext mcp_notebook` must not import the MCP
+        # SDK (about a second; even a string-named traitlets Instance imports its class when set).
+        self._hub: Hub | None = hub
         if hub is not None:
             self._push_settings()
 
+    @property
+    def hub(self) -> Hub | None:
+        """The connections and the event-loop thread the magics use (None until first needed)."""
+        return self._hub
+
     def the_hub(self) -> Hub:
         """The hub, made (the package's shared one) when first needed."""
-        if self.hub is None:
+        if self._hub is None:
             from ..api import default_hub
 
-            self.hub = default_hub()
+            self._hub = default_hub()
             self._push_settings()
-        hub: Hub = self.hub
-        return hub
+        return self._hub
 
     @validate("history_limit")
     def _at_least_one(self, proposal: Any) -> Any:
@@ -106,7 +107,7 @@ class MCPMagics(Magics):
         self._push_settings()
 
     def _push_settings(self) -> None:
-        hub = self.hub
+        hub = self._hub
         if hub is None:
             return  # pushed when the hub is made
         hub.timeout = self.timeout
