@@ -1235,7 +1235,7 @@ def _output_schema(conn: Connection, tool: str) -> dict[str, Any] | None:
     """The tool's output schema from the connection's cached listing (filled before every call)."""
     found = conn.cached_tool(tool)
     schema = getattr(found, "output_schema", None)
-    return dict(schema) if schema else None
+    return schema or None  # the listing's own dict: read, never changed
 
 
 def _replay_server(hub: Hub, name: str, path: str | os.PathLike[str]) -> Any:

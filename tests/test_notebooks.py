@@ -158,7 +158,8 @@ def test_real_servers_notebook(monkeypatch):
     assert '"mcpServers"' in written and '"time"' in written and '"everything"' in written
     listed = shown(nb, "%mcp config $MCP_CONFIG")
     assert "time" in listed and "everything" in listed and "stdio" in listed
-    assert "<Server time ready" in shown(nb, "%mcp connect --config $MCP_CONFIG time")
+    connected = shown(nb, "%mcp connect --config $MCP_CONFIG time")
+    assert "1 server" in connected and re.search(r"time\s+ready\s+stdio\s+2026-07-28", connected)
     tools = shown(nb, "%mcp tools time")
     assert "get_current_time" in tools and "convert_time" in tools
     tokyo = shown(nb, "%mcp call time.get_current_time timezone=Asia/Tokyo")

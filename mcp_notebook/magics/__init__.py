@@ -6,6 +6,7 @@ package's errors into one-line ``UsageError``s — the one place where that happ
 
 from __future__ import annotations
 
+from collections import ChainMap
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -144,7 +145,8 @@ class MCPMagics(Magics):
 
     def _context(self, cell: str | None, local_ns: dict[str, Any] | None) -> Context:
         user_ns = self.shell.user_ns if self.shell is not None else {}
-        namespace = {**user_ns, **(local_ns or {})} if local_ns is not None and local_ns is not user_ns else user_ns
+        # Inside a function, its locals come first; no copy of the (possibly large) user namespace.
+        namespace = ChainMap(local_ns, user_ns) if local_ns is not None and local_ns is not user_ns else user_ns
 
         def store(name: str, value: Any) -> None:
             user_ns[name] = value

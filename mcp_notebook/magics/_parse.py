@@ -260,6 +260,8 @@ def lookup(name: str, namespace: Mapping[str, Any], what: str) -> Any:
 
 def evaluate(expr: str, namespace: Mapping[str, Any], what: str) -> Any:
     """``{expr}``: a Python expression evaluated in the notebook's namespace."""
+    # A copy as globals: names resolve everywhere (comprehensions too), and an assignment
+    # expression cannot change the notebook's variables behind the user's back.
     try:
         return eval(expr, dict(namespace))  # noqa: S307 - the user's own expression, in their kernel
     except SyntaxError as e:
