@@ -5,6 +5,8 @@ user's browser is sent back to. So the default sign-in shows the authorization l
 domain it leads to, prominently — in the cell of the call that connects, and asks (``input()``,
 which Jupyter shows as a box) for the address the browser landed on afterwards: the page may fail
 to load, but its address holds ``code``, ``state`` and ``iss``. The code alone is accepted too.
+Where the browser can reach the kernel (a kernel on the user's own machine), a listener on the
+redirect address catches it (``_redirect_listener``) and the user only presses Enter.
 
 The connect runs on the loop thread, so the link is printed and the answer read in the thread
 that waits on the connect: ``signing_in`` gives the connecting task a ``SignIn`` (an
@@ -22,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+from ._redirect_listener import RedirectListener
 from ._runtime import Inbox
 from .asking import CURRENT_ASKER, MAX_TRIES, InputAsker, ReadFn, WriteFn
 
@@ -176,6 +179,7 @@ class PasteSignIn:
         self._read = read
         self._write = write
         self._state: str | None = None
+        self._listener: RedirectListener | None = None
 
     def _io(self) -> tuple[ReadFn, WriteFn]:
         return (self._read or input), (self._write or print)
@@ -183,7 +187,18 @@ class PasteSignIn:
     async def redirect(self, authorization_url: str) -> None:
         states = parse_qs(urlsplit(authorization_url).query).get("state")
         self._state = states[0] if states else None
-        await ask_person(lambda: self.show(authorization_url))
+        await self._stop_listening()
+        listener = RedirectListener(self.server, self.redirect_uri, self._state)
+        self._listener = listener if await listener.start() else None
+        try:
+            await ask_person(lambda: self.show(authorization_url))
+        except BaseException:
+            await self._stop_listening()
+            raise
+
+    async def _stop_listening(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
 
     def show(self, authorization_url: str) -> None:
         _read, write = self._io()
@@ -192,26 +207,58 @@ class PasteSignIn:
         write(f"\n🔐 {self.server} needs you to sign in, at  >>> {domain} <<<")
         write("   Open this link in your browser, sign in and approve:")
         write(f"   {authorization_url}")
-        write(
-            f"   The browser then goes to {landing}, which may not load from here: copy the whole address "
-            "from the address bar and paste it below (or just the code)."
-        )
+        if self._listener is not None:
+            write(
+                f"   The browser then goes to {landing}. If its page says you are signed in, just press Enter "
+                "below; if it does not load (a remote kernel), copy the whole address from the address bar "
+                "and paste it below (or just the code)."
+            )
+        else:
+            write(
+                f"   The browser then goes to {landing}, which may not load from here: copy the whole address "
+                "from the address bar and paste it below (or just the code)."
+            )
 
     async def callback(self) -> Any:
         from mcp.shared.auth import AuthorizationCodeResult
 
-        answer = await ask_person(self.read)
+        try:
+            answer = await ask_person(self.read)
+        finally:
+            await self._stop_listening()
+            self._listener = None
         return AuthorizationCodeResult(code=answer["code"] or "", state=answer["state"], iss=answer["iss"])
+
+    def _caught(self) -> dict[str, str | None] | None:
+        """What the listener caught (read from the waiting thread: one reference, set once)."""
+        caught = self._listener.caught if self._listener is not None else None
+        if caught is None:
+            return None
+        if "error" in caught:
+            why = caught.get("error_description") or ""
+            raise SignInFailed(f"the authorization server said {caught['error']}" + (f": {why}" if why else ""))
+        return {"code": caught["code"], "state": caught.get("state"), "iss": caught.get("iss")}
 
     def read(self) -> dict[str, str | None]:
         read, write = self._io()
+        listening = self._listener is not None
+        hint = "Enter when signed in, or paste the address; empty twice gives up" if listening else "empty to give up"
+        empty_before = False
         for _attempt in range(MAX_TRIES):
             try:
-                text = read(f"Address after signing in to {self.server} (empty to give up): ")
+                text = read(f"Address after signing in to {self.server} ({hint}): ")
             except EOFError:
                 raise SignInFailed("no answer could be read (this kernel does not take input)") from None
             if not text.strip():
-                raise SignInFailed("nothing was pasted")
+                caught = self._caught()
+                if caught is not None:
+                    return caught
+                if not listening or empty_before:
+                    raise SignInFailed("nothing was pasted")
+                landing = urlsplit(self.redirect_uri).netloc
+                write(f"  the browser has not come back to {landing} here: paste the address it shows")
+                empty_before = True
+                continue
             try:
                 found = parse_redirect(text, self._state, self.issuer())
             except ValueError as e:

@@ -9,7 +9,8 @@ says more: scopes to ask for besides the server's, a pre-registered ``client_id`
 
 Signing in shows the authorization link in the cell that connects and takes the address the
 browser lands on afterwards, pasted (see ``_signin``): it works on JupyterHub, Binder and remote
-kernels, where no redirect can reach the kernel. Tokens are kept per server in an owner-only file
+kernels, where no redirect can reach the kernel. On the user's own machine a listener on the
+redirect address catches it, and pressing Enter is enough. Tokens are kept per server in an owner-only file
 under the Jupyter data dir (``_tokens``), so the next kernel refreshes instead of asking again;
 ``logout`` forgets them. No token, secret or key ever appears in a repr, a table, the log or an
 error: ``secret_values()`` feeds the connection's scrubbing, including tokens obtained later.
@@ -67,8 +68,9 @@ __all__ = [
 ]
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8976/callback"
-"""Where the browser is sent after signing in. Nothing needs to listen there: the user pastes the
-address it shows. A pre-registered client must have this URI registered (or pass ``redirect_uri``)."""
+"""Where the browser is sent after signing in. A listener there catches it while a sign-in is under
+way (when the browser and the kernel share a machine); otherwise the user pastes the address it
+shows. A pre-registered client must have this URI registered (or pass ``redirect_uri``)."""
 
 _AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 RedirectHandler = Callable[[str], Awaitable[None]]

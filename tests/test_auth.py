@@ -232,13 +232,83 @@ def test_pasting_just_the_code_works_too(
 def test_a_wrong_paste_is_asked_again_and_giving_up_ends_the_connect(
     hub: mn.Hub, server_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    answers = iter(["http://127.0.0.1:8976/callback?code=abc&state=stale", "no code here=1", ""])
+    # Empty once may mean "the browser came back here": with the listener up it is asked again.
+    answers = iter(["http://127.0.0.1:8976/callback?code=abc&state=stale", "no code here=1", "", ""])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
     with pytest.raises(ConnectFailed, match="did not finish: nothing was pasted; connect again"):
         hub.connect("web", url=server_url, auth=mn.OAuth(storage="memory"))
     out = capsys.readouterr().out
     assert "from another sign-in" in out and "no code=" in out
     assert hub.registry.names() == []
+
+
+def test_where_the_browser_reaches_the_kernel_the_user_only_presses_enter(
+    hub: mn.Hub, server_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redirect_uri = f"http://127.0.0.1:{free_port()}/callback"
+    pages: list[httpx2.Response] = []
+
+    def browser_then_enter(location: str) -> str:
+        pages.append(httpx2.get(location))  # the browser follows the redirect to the kernel's listener
+        return ""
+
+    person = Person(capsys, paste=browser_then_enter)
+    monkeypatch.setattr("builtins.input", person)
+    web = hub.connect("web", url=server_url, auth=mn.OAuth(storage="memory", redirect_uri=redirect_uri))
+    assert web.call("whoami").is_error is False
+    assert len(person.prompts) == 1 and "Enter when signed in" in person.prompts[0]
+    assert "just press Enter" in person.shown
+    assert pages[0].status_code == 200 and "Signed in to web" in pages[0].text
+    with pytest.raises(httpx2.ConnectError):  # the listener is gone once the sign-in is over
+        httpx2.get(redirect_uri)
+
+
+def test_when_the_redirect_port_is_taken_pasting_still_signs_in(
+    hub: mn.Hub, server_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        redirect_uri = f"http://127.0.0.1:{taken.getsockname()[1]}/callback"
+        person = Person(capsys)
+        monkeypatch.setattr("builtins.input", person)
+        web = hub.connect("web", url=server_url, auth=mn.OAuth(storage="memory", redirect_uri=redirect_uri))
+    assert web.call("whoami").is_error is False
+    assert "empty to give up" in person.prompts[0] and "may not load from here" in person.shown
+
+
+def test_the_redirect_listener_takes_only_its_own_sign_in() -> None:
+    from mcp_notebook._redirect_listener import RedirectListener, listenable
+
+    assert listenable("http://127.0.0.1:8976/callback") == ("127.0.0.1", 8976, "/callback")
+    assert listenable("https://127.0.0.1:8976/callback") is None  # no TLS on the listener
+    assert listenable("http://example.com:8976/callback") is None  # never beyond loopback
+    assert listenable("http://localhost/callback") is None  # no port: nothing to bind
+
+    async def scenario() -> tuple[list[str], dict[str, str] | None]:
+        port = free_port()
+        listener = RedirectListener("<b>evil</b>", f"http://127.0.0.1:{port}/callback", state="s1")
+        assert await listener.start()
+        seen = []
+        async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            for target in ("/elsewhere?code=x&state=s1", "/callback?code=x&state=other", "/callback?state=s1"):
+                response = await http.get(target)
+                seen.append(f"{response.status_code}")
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"\x00\xff garbage\n\n")  # nonsense: answered 404, the listener lives on
+            await writer.drain()
+            await reader.read()
+            writer.close()
+            assert listener.caught is None
+            response = await http.get("/callback?code=abc&state=s1&iss=https%3A%2F%2Fas")
+            seen.append(f"{response.status_code} {response.text}")
+        await listener.close()
+        return seen, listener.caught
+
+    seen, caught = asyncio.run(scenario())
+    assert seen[:3] == ["404", "400", "400"]
+    assert seen[3].startswith("200") and "&lt;b&gt;evil&lt;/b&gt;" in seen[3] and "<b>" not in seen[3]
+    assert caught == {"code": "abc", "state": "s1", "iss": "https://as"}
 
 
 def test_a_kernel_without_input_fails_the_connect_in_one_line(hub: mn.Hub, server_url: str, monkeypatch) -> None:

@@ -27,7 +27,7 @@ def _with_oauth() -> None:
     group = parser.add_argument_group(
         "OAuth",
         "Sign in to an HTTP server with OAuth 2.1: the cell shows a link to open, then asks for the "
-        "address the browser lands on. Each option below implies --oauth. Tokens are kept per server, "
+        "address the browser lands on (or just Enter, when the browser reached the kernel). Each option below implies --oauth. Tokens are kept per server, "
         "owner-only, under the Jupyter data dir; %mcp logout NAME forgets them.",
     )
     group.add_argument("--oauth", action="store_true", help="sign in with OAuth 2.1 (as the server says)")
