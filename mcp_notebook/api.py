@@ -32,6 +32,7 @@ from .asking import Asker, ElicitPolicy, InputAsker, Policy, SamplePolicy
 from .background import CallHandle
 from .call_history import DEFAULT_LIMIT as DEFAULT_HISTORY_LIMIT
 from .call_history import History
+from .config import ServerSpec
 from .connection import Connection, State
 from .errors import (
     CallTimeout,
@@ -265,7 +266,7 @@ class Hub:
         return Server(self, self.registry.get(name))
 
     def _connect_spec(self, spec: config.ServerSpec, options: dict[str, Any]) -> Connection:
-        return self.run(lambda inbox: self.registry.connect(spec, **options))
+        return self.run(lambda inbox: signing_in(inbox, self.registry.connect(spec, **options)))
 
     def config(self, path: str | os.PathLike[str]) -> ConfigList:
         """The servers a host config file declares (Claude Desktop, Claude Code, VS Code, Cursor)."""
@@ -278,7 +279,9 @@ class Hub:
         """Connect the servers a config file declares (all, or those named).
 
         Each connects under its own name from the file; ``${input:…}`` values are asked once. If some
-        fail, the others stay connected and the error lists what failed and why.
+        fail, the others stay connected and the error lists what failed and why. HTTP servers
+        without an ``Authorization`` header sign in with OAuth if they answer 401 (with the file's
+        ``oauth`` block, if any); ``auth=`` overrides that for all of them (``auth=False``: never).
         """
         entries, inputs = hostconfig.read_config(path)
         by_name = {e.name: e for e in entries}
@@ -290,6 +293,7 @@ class Hub:
                 )
         answers: dict[str, str] = {}
         timeout = kwargs.pop("timeout", None)
+        auth = kwargs.pop("auth", None)
         connected, failed = [], []
         for name in wanted:
             try:
@@ -299,6 +303,7 @@ class Hub:
                     answers=answers,
                     connect_timeout=timeout if timeout is not None else self.connect_timeout,
                 )
+                spec = self._config_auth(spec, by_name[name], auth)
                 options = self._connect_options(kwargs.get("on_elicit"), kwargs.get("on_sample"), kwargs.get("roots"))
                 self._install_exit_hook()
                 conn = self._connect_spec(spec, options)
@@ -310,6 +315,18 @@ class Hub:
             done = ", ".join(s.name for s in connected) or "none"
             raise ConnectFailed(f"connected {done}; failed {len(failed)}: " + " | ".join(failed))
         return connected
+
+    def _config_auth(self, spec: ServerSpec, entry: hostconfig.ConfigEntry, auth: Any) -> ServerSpec:
+        # ``config`` is a method name from here on in this class body, hence ``ServerSpec`` unqualified
+        from .auth import OAuth, attach
+
+        if auth is False or spec.url is None:
+            return spec
+        if auth is None:
+            if not entry.signs_in:
+                return spec
+            auth = OAuth(**hostconfig.entry_oauth(entry))
+        return attach(spec, auth, self.registry)
 
     def servers(self, names: Sequence[str] | None = None) -> ServerList:
         """A table of the connections (or of those named): name, state, transport, protocol, server."""

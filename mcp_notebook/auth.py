@@ -422,7 +422,9 @@ class OAuthAuth(httpx2.Auth):
 
     @property
     def kind(self) -> str:
-        return self.settings.kind
+        """``OAuth`` once tokens are held; until then (a server that has not asked) it says so."""
+        signed_in = self.provider.context.current_tokens is not None
+        return self.settings.kind if signed_in else f"{self.settings.kind}, not signed in"
 
     def __repr__(self) -> str:
         return f"<OAuthAuth {self.server_url} {self.settings!r}>"

@@ -122,6 +122,7 @@ class Connection:
         """Callbacks per subscribed resource URI (kept across a reconnect)."""
         self._listeners: dict[str, asyncio.Task[None]] = {}  # 2026-era listen streams, per URI
         self._schema_problems: dict[int, str] = {}  # id(result) → why it breaks its output schema
+        self._http_error_status: int | None = None  # the last 4xx/5xx the HTTP server answered
 
     # -- subscriptions ----------------------------------------------------------------------------
 
@@ -447,7 +448,7 @@ class Connection:
         if spec.transport == "stdio":
             transport = self.transport = StdioTransport(spec, self.log, on_closed=self._on_stdout_closed)
         elif spec.transport == "http":
-            transport = _http_transport(spec)
+            transport = _http_transport(spec, self._note_http_status)
         elif spec.transport == "sse":
             from mcp.client.sse import sse_client
 
@@ -549,6 +550,11 @@ class Connection:
             return f" (it {_exit_words(self.transport.returncode)}{self._stderr_tail()})"
         return self._stderr_tail()
 
+    def _note_http_status(self, status: int) -> None:
+        """The last HTTP error status the server answered (read when a handshake fails)."""
+        if status >= 400:
+            self._http_error_status = status
+
     async def _describe_failure(self, error: BaseException) -> str:
         if isinstance(error, McpNotebookError):
             return str(error)
@@ -564,7 +570,7 @@ class Connection:
             if found is not None:
                 return self.log.scrub(found)
         if isinstance(leaf, MCPError) and self.spec.url is not None:
-            return _http_handshake_failure(leaf, self.spec)
+            return _http_handshake_failure(leaf, self.spec, self._http_error_status)
         if isinstance(leaf, MCPError):
             return f"the handshake failed: {leaf.error.message}{self._stderr_tail()}"
         if self.spec.url is not None:
@@ -861,13 +867,33 @@ async def _all_pages(fetch: Callable[[str | None], Awaitable[Any]], field: str) 
 
 
 @contextlib.asynccontextmanager
-async def _http_transport(spec: ServerSpec) -> AsyncIterator[Any]:
+async def _http_transport(spec: ServerSpec, on_status: Callable[[int], None]) -> AsyncIterator[Any]:
     from mcp.client.streamable_http import streamable_http_client
     from mcp.shared._httpx_utils import create_mcp_http_client
 
+    async def note(response: Any) -> None:
+        on_status(response.status_code)
+
     async with create_mcp_http_client(headers=dict(spec.headers) or None, auth=spec.auth) as http:
+        # The SDK turns a failed handshake's HTTP status into a generic JSON-RPC error; the status
+        # itself is what tells the user what to do (401: credentials, 404: the path).
+        http.event_hooks["response"].append(note)
         async with streamable_http_client(spec.url or "", http_client=http) as streams:
             yield streams
+
+
+def _status_words(status: int, spec: ServerSpec) -> str:
+    from .config import redact_url
+
+    hint = {
+        401: "it wants credentials: sign in with --oauth (auth='oauth'), or add --header 'Authorization: Bearer ...'",
+        403: "it refused these credentials",
+        404: "no MCP endpoint at that path (often /mcp, or /sse with --sse)",
+        405: "that path does not take MCP requests (check /mcp vs /sse, and --sse)",
+    }.get(status, "check the URL")
+    if status == 400 and spec.transport == "sse":
+        hint += " (a Streamable HTTP endpoint, usually /mcp, is reached without --sse)"
+    return f"{redact_url(spec.url or '')} answered HTTP {status}: {hint}"
 
 
 def _http_failure(error: BaseException, spec: ServerSpec) -> str:
@@ -878,15 +904,7 @@ def _http_failure(error: BaseException, spec: ServerSpec) -> str:
     name = type(error).__name__
     status = getattr(getattr(error, "response", None), "status_code", None)
     if status is not None:
-        hint = {
-            401: "it wants credentials: add --header 'Authorization: Bearer ...'",
-            403: "it refused these credentials",
-            404: "no MCP endpoint at that path (often /mcp, or /sse with --sse)",
-            405: "that path does not take MCP requests (check /mcp vs /sse, and --sse)",
-        }.get(status, "check the URL")
-        if status == 400 and spec.transport == "sse":
-            hint += " (a Streamable HTTP endpoint, usually /mcp, is reached without --sse)"
-        return f"{url} answered HTTP {status}: {hint}"
+        return _status_words(status, spec)
     if name in ("ConnectError", "ConnectTimeout"):
         return f"nothing answered at {url}: is the server running, and is the host and port right?"
     if "Timeout" in name:
@@ -894,19 +912,21 @@ def _http_failure(error: BaseException, spec: ServerSpec) -> str:
     return f"talking to {url} failed: {_describe_exception(error)}"
 
 
-def _http_handshake_failure(error: MCPError, spec: ServerSpec) -> str:
+def _http_handshake_failure(error: MCPError, spec: ServerSpec, status: int | None = None) -> str:
     # The SDK reports HTTP statuses met during the handshake as JSON-RPC errors: 404 as
     # "Not Found", any other failure status as a generic "Server returned an error response".
     from .config import redact_url
 
     url = redact_url(spec.url or "")
     message = error.error.message
+    if status is not None and message in ("Not Found", "Server returned an error response"):
+        return _status_words(status, spec)
     if message == "Not Found":
         return f"{url} answered HTTP 404: no MCP endpoint at that path (often /mcp, or /sse with --sse)"
     if message == "Server returned an error response":
         return (
             f"{url} answered with an HTTP error status: check the URL, and whether it wants credentials "
-            "(--header 'Authorization: Bearer ...')"
+            "(--oauth to sign in, or --header 'Authorization: Bearer ...')"
         )
     return f"the handshake with {url} failed: {message}"
 

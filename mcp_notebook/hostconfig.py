@@ -10,6 +10,11 @@ Variables: ``${VAR}`` and ``${VAR:-default}`` (Claude Code), ``${env:VAR}``, ``$
 ``${userHome}`` and ``${input:ID}`` (VS Code: a ``promptString`` input, asked once with ``getpass``
 when its ``password`` is true, else ``input``). Values are resolved when connecting and live only in
 the spec: secrets never reach the notebook's outputs (``describe()`` redacts env and header values).
+
+OAuth: as the hosts do, an HTTP server with no ``Authorization`` header signs in with OAuth 2.1 when
+it answers 401 (a server that does not ask costs nothing: the provider acts on 401 only). Claude
+Code's ``"oauth": {"clientId", "callbackPort", "scopes"}`` block is read; a client secret is never
+in the file (``connect_config(..., auth=OAuth(...))`` gives one).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 from . import config
 from .errors import UsageProblem
 
-__all__ = ["ConfigEntry", "read_config", "resolve_entry"]
+__all__ = ["ConfigEntry", "entry_oauth", "read_config", "resolve_entry"]
 
 _VAR = re.compile(r"\$\{([^}]*)\}")
 
@@ -52,8 +57,15 @@ class ConfigEntry:
             "target": target,
             "env": ", ".join(sorted(self.raw.get("env") or {})),
             "headers": ", ".join(sorted(self.raw.get("headers") or {})),
+            "sign-in": "OAuth, if it asks" if self.signs_in else "",
             "file": str(self.source),
         }
+
+    @property
+    def signs_in(self) -> bool:
+        """An HTTP server with no ``Authorization`` header: OAuth if it asks for it."""
+        headers = self.raw.get("headers") or {}
+        return self.transport != "stdio" and not any(str(k).lower() == "authorization" for k in headers)
 
 
 def read_config(path: str | os.PathLike[str]) -> tuple[list[ConfigEntry], list[Mapping[str, Any]]]:
@@ -189,3 +201,23 @@ def resolve_entry(
     return config.url_spec(
         entry.name, expand(raw["url"]), headers=headers, sse=entry.transport == "sse", connect_timeout=connect_timeout
     )
+
+
+def entry_oauth(entry: ConfigEntry) -> dict[str, Any]:
+    """``OAuth(...)`` keyword arguments from the entry's Claude Code ``oauth`` block (may be empty)."""
+    block = entry.raw.get("oauth")
+    if block is None:
+        return {}
+    if not isinstance(block, Mapping):
+        raise UsageProblem(f"{entry.source}: server {entry.name!r}: 'oauth' must be an object")
+    found: dict[str, Any] = {}
+    if block.get("clientId"):
+        found["client_id"] = str(block["clientId"])
+    if block.get("scopes"):
+        found["scopes"] = str(block["scopes"])
+    port = block.get("callbackPort")
+    if port is not None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            raise UsageProblem(f"{entry.source}: server {entry.name!r}: oauth.callbackPort must be a port number")
+        found["redirect_uri"] = f"http://localhost:{port}/callback"
+    return found

@@ -219,7 +219,7 @@ class ServerList(Listing[dict[str, Any]]):
 class ConfigList(ServerList):
     """The servers a config file declares (nothing resolved: no secrets in it)."""
 
-    columns = ("name", "transport", "target", "env", "headers", "file")  # type: ignore[assignment]
+    columns = ("name", "transport", "target", "env", "headers", "sign-in", "file")
     noun = "servers declared"
 
     def _title(self) -> str:

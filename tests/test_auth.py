@@ -311,6 +311,55 @@ def test_the_redirect_listener_takes_only_its_own_sign_in() -> None:
     assert caught == {"code": "abc", "state": "s1", "iss": "https://as"}
 
 
+def test_config_file_http_servers_sign_in_when_they_ask(
+    hub: mn.Hub,
+    server_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    port = free_port()
+    config_file = tmp_path / ".mcp.json"
+    config_file.write_text(
+        json.dumps(
+            {
+                "mcpServers": {
+                    # Claude Code's shape: no header, an oauth block with a fixed callback port and scopes
+                    "web": {"type": "http", "url": server_url, "oauth": {"callbackPort": port, "scopes": "write"}},
+                    "keyed": {
+                        "type": "http",
+                        "url": server_url,
+                        "headers": {"Authorization": "Bearer ${NO_SUCH_TOKEN:-x}"},
+                    },
+                }
+            }
+        )
+    )
+    person = Person(capsys)
+    monkeypatch.setattr("builtins.input", person)
+    (web,) = hub.connect_config(config_file, ["web"])
+    assert len(person.prompts) == 1
+    assert f"redirect_uri=http%3A%2F%2Flocalhost%3A{port}%2Fcallback" in person.shown
+    assert sorted(web.call("whoami").data["scopes"]) == ["read", "write"]
+    assert hub.servers()["web"]["target"].endswith("[OAuth]")
+
+    # A server given its own Authorization header is not signed in to: its 401 is the answer.
+    monkeypatch.setattr("builtins.input", nobody)
+    with pytest.raises(ConnectFailed, match=r"keyed: .*answered HTTP 401: it wants credentials: sign in with --oauth"):
+        hub.connect_config(config_file, ["keyed"])
+    hub.disconnect("web")
+    with pytest.raises(ConnectFailed, match=r"web: .*answered HTTP 401"):  # auth=False: never sign in
+        hub.connect_config(config_file, ["web"], auth=False)
+
+
+def test_a_server_that_wants_a_sign_in_says_how(ip, server_url: str) -> None:
+    with pytest.raises(UsageError, match=r"answered HTTP 401: it wants credentials: sign in with --oauth"):
+        ip.run_line_magic("mcp", f"connect web {server_url}")
+    assert "web" not in ip.run_line_magic("mcp", "servers").to_dataframe()["name"].tolist()
+
+
 def test_a_kernel_without_input_fails_the_connect_in_one_line(hub: mn.Hub, server_url: str, monkeypatch) -> None:
     def eof(prompt: str = "") -> str:
         raise EOFError
