@@ -1184,7 +1184,10 @@ def connect(name: str = config.DEMO_NAME, target: Any = None, **kwargs: Any) -> 
     to an HTTP server with OAuth 2.1 (``auth=OAuth(scopes=[...], client_id=..., ...)`` for more
     say, or any ``httpx2.Auth``; see ``mcp_notebook.auth``). ``timeout`` bounds the
     connect; ``protocol="legacy"`` skips the 2026-07-28 probe and uses the ``initialize``
-    handshake. Connecting again with the same name and target returns the live connection.
+    handshake. ``on_elicit=`` (``"accept-defaults"``, ``"decline"``, ``"cancel"`` or a function)
+    and ``on_sample=`` (``"decline"`` or a function) answer the server's questions without asking
+    (see ``mcp_notebook.asking``); ``roots=`` lists the folders offered to it (default: the working
+    directory). Connecting again with the same name and target returns the live connection.
     """
     return default_hub().connect(name, target, **kwargs)
 

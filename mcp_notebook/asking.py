@@ -308,7 +308,7 @@ def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None
 
 
 ElicitPolicy = Callable[[Ask], Any] | str | None
-SamplePolicy = Callable[[list[dict[str, Any]], types.CreateMessageRequestParams], Any] | None
+SamplePolicy = Callable[[list[dict[str, Any]], types.CreateMessageRequestParams], Any] | str | None
 
 
 class Policy:
@@ -321,6 +321,10 @@ class Policy:
             raise UsageProblem(
                 f"on_elicit is a function, or one of 'accept-defaults', 'decline', 'cancel' — not {on_elicit!r}"
             )
+        if isinstance(on_sample, str) and on_sample != "decline":
+            from .errors import UsageProblem
+
+            raise UsageProblem(f"on_sample is a function, or 'decline' — not {on_sample!r}")
         self.on_elicit = on_elicit
         self.on_sample = on_sample
 
@@ -361,6 +365,8 @@ class Policy:
         """(whether the policy decides, its answer: a result, or None to decline)."""
         if self.on_sample is None:
             return False, None
+        if isinstance(self.on_sample, str):  # "decline", the one word allowed
+            return True, None
         messages = [{"role": m.role, "content": _content_of(m.content)} for m in params.messages]
         answer = await _call_user(self.on_sample, messages, params)
         if answer is None or isinstance(answer, types.CreateMessageResult):

@@ -156,6 +156,32 @@ def test_policies_answer_without_asking(hub):
     assert declining.call("adopt", penguin="Q").text == "No adoption: the request was declined."
 
 
+def test_the_connect_magic_takes_unattended_answers(ip, monkeypatch):
+    from IPython.core.error import UsageError
+
+    monkeypatch.setattr(builtins, "input", lambda prompt="": pytest.fail(f"asked: {prompt!r}"))
+    python = sys.executable
+    ip.run_line_magic("mcp", f"connect q --on-elicit decline --on-sample decline -- {python} -m mcp_notebook.demo")
+    assert ip.run_line_magic("mcp", "call q.adopt penguin=Q").text == "No adoption: the request was declined."
+    with pytest.raises(UsageError, match="needs an LLM reply, and it was declined"):
+        ip.run_line_magic("mcp", "call q.haiku")
+
+    ip.user_ns["keeper"] = lambda ask: {"name": f"Keeper of {ask.server}"}
+    ip.user_ns["poet"] = lambda messages, params: "snow on snow"
+    ip.run_line_magic("mcp", f"connect f --on-elicit {{keeper}} --on-sample {{poet}} -- {python} -m mcp_notebook.demo")
+    assert ip.run_line_magic("mcp", "call f.adopt penguin=R").text.startswith("Keeper of f now keeps R")
+    assert ip.run_line_magic("mcp", "call f.haiku topic=ice").text == "snow on snow"
+
+    with pytest.raises(
+        UsageError, match=r"--on-elicit is one of ask, accept-defaults, decline, cancel or \{a_function\}"
+    ):
+        ip.run_line_magic("mcp", "connect demo --on-elicit maybe")
+    ip.user_ns["not_a_function"] = 3
+    with pytest.raises(UsageError, match="--on-sample {not_a_function}: int is not a function"):
+        ip.run_line_magic("mcp", "connect demo --on-sample {not_a_function}")
+    assert sorted(ip.run_line_magic("mcp", "servers").to_dataframe()["name"]) == ["f", "q"]
+
+
 def test_background_call_with_nobody_watching_is_declined_and_logged(demo_era):
     handle = demo_era.submit("adopt", penguin="Ghost")
     assert handle.result(10).text == "No adoption: the request was declined."

@@ -114,6 +114,28 @@ def _no_body(ctx: Context, name: str) -> None:
 # -- connect ----------------------------------------------------------------------------------------
 
 
+def _answer_policies(ctx: Context, args: Any) -> dict[str, Any]:
+    """``on_elicit=`` / ``on_sample=`` from ``--on-elicit`` / ``--on-sample``: a word, or ``{fn}``."""
+    found: dict[str, Any] = {}
+    for option, key, words in (
+        ("--on-elicit", "on_elicit", ("accept-defaults", "decline", "cancel")),
+        ("--on-sample", "on_sample", ("decline",)),
+    ):
+        word = getattr(args, key)
+        if word is None or str(word) == "ask":
+            continue
+        if isinstance(word, Word) and word.startswith("{") and word.endswith("}"):
+            value = evaluate(word[1:-1], ctx.namespace, option)
+            if not callable(value):
+                raise UsageProblem(f"{option} {word}: {type(value).__name__} is not a function")
+            found[key] = value
+        elif str(word) in words:
+            found[key] = str(word)
+        else:
+            raise UsageProblem(f"{option} is one of {', '.join(('ask', *words))} or {{a_function}}, not {str(word)!r}")
+    return found
+
+
 @command(
     "connect",
     "Connect to an MCP server and give it a name.",
@@ -143,10 +165,24 @@ def _connect(parser: CommandParser) -> Handler:
     parser.add_argument("--header", action="append", default=[], metavar="'K: V'", help="HTTP header (repeatable)")
     parser.add_argument("--sse", action="store_true", help="use the legacy HTTP+SSE transport")
     _timeout_option(parser, "starting the server and the handshake")
+    answers = parser.add_argument_group(
+        "Unattended answers",
+        "What to answer when the server asks (elicitation, sampling) with nobody to ask — or always, "
+        "instead of asking: for scripts, CI and recorded runs. Default: ask in the cell.",
+    )
+    answers.add_argument(
+        "--on-elicit",
+        metavar="POLICY",
+        help="accept-defaults | decline | cancel | {fn} (a function of the request: a dict accepts, None declines)",
+    )
+    answers.add_argument(
+        "--on-sample", metavar="POLICY", help="decline | {fn} (a function of the messages and parameters: the reply)"
+    )
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         _no_body(ctx, "connect")
         timeout = {"timeout": args.timeout} if args.timeout is not None else {}
+        timeout.update(_answer_policies(ctx, args))
         if args.config:
             if command_words is not None or args.env or args.cwd or args.header or args.sse:
                 raise UsageProblem("--config takes server names only; the file says how to start each one")

@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import config
 from ..errors import UsageProblem
-from ._commands import COMMANDS, Context, Handler, _no_body, _text, command
+from ._commands import COMMANDS, Context, Handler, _answer_policies, _no_body, _text, command
 from ._parse import CommandParser, Word
 
 __all__: list[str] = []
@@ -54,6 +54,7 @@ def _with_oauth() -> None:
         headers = dict(config.parse_header(_text(h, ctx, "--header")) for h in args.header)
         url = _text(args.words[1], ctx, "the URL")
         timeout = {"timeout": args.timeout} if args.timeout is not None else {}
+        timeout.update(_answer_policies(ctx, args))
         return ctx.hub.connect(name, url=url, headers=headers, sse=args.sse, auth=oauth, **timeout)
 
     COMMANDS["connect"] = dataclasses.replace(connect, run=run)
