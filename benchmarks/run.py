@@ -47,20 +47,6 @@ def _module(name: str) -> Callable[[bool], Figure]:
     return go
 
 
-def _pending(quick: bool) -> Figure:
-    fig = Figure("map", status="pending")
-    fig.row("server.map / %mcp map", "—", "pending (issue 5)", "—", None)
-    fig.notes.append("map is not implemented in the package yet (issue 5); nothing to measure.")
-    try:
-        from mcp_notebook.api import Server
-
-        if hasattr(Server, "map"):
-            fig.notes[-1] = "Server.map is in the working tree (issue 5, in progress); its figure is not defined yet."
-    except ImportError:  # pragma: no cover - the package is always importable here
-        pass
-    return fig
-
-
 FIGURES: dict[str, Callable[[bool], Figure]] = {
     "latency-demo": _latency("demo"),
     "latency-fast": _latency("fast"),
@@ -73,7 +59,7 @@ FIGURES: dict[str, Callable[[bool], Figure]] = {
     "load-ext": _module("load_ext"),
     "explorer": _module("explorer"),
     "memory": _module("memory"),
-    "map": _pending,
+    "map": _module("map"),
 }
 
 

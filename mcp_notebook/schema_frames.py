@@ -187,12 +187,10 @@ def apply_types(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
 
 def typed_frame(value: Any, schema: Mapping[str, Any] | None, what: str = "this value") -> pd.DataFrame:
     """``frames.to_frame(value)``, with dtypes from ``schema`` (the tool's ``outputSchema``)."""
-    import pandas as pd
-
     rows = rows_schema(value, schema)
     table = frames.tabular(value)
     if rows is not None and table is not None and table.shape == "records" and has_nested_objects(rows):
-        frame = pd.json_normalize(table.data)  # nesting may start after the rows to_frame samples
+        frame = frames.flat_frame(table.data)  # nesting may start after the rows to_frame samples
     else:
         frame = frames.to_frame(value, what)
     if rows is None:

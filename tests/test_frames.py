@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mcp_notebook.errors import UsageProblem
 from mcp_notebook.frames import kind_of_text, parse_json_texts, tabular, text_to_frame, to_frame
@@ -225,3 +227,30 @@ def test_parse_json_texts():
     assert parse_json_texts(["Hello, world"]) == (False, None)
     assert parse_json_texts([""]) == (False, None)
     assert parse_json_texts([]) == (False, None)
+
+
+# -- nested records: the same frame as pandas.json_normalize, built column by column ----------------
+
+_KEYS = st.sampled_from(["a", "b", "c", "a.b", "x y", "ü"])
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False, width=32), st.text(max_size=3)
+)
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.dictionaries(_KEYS, inner, max_size=3) | st.lists(_SCALARS, max_size=2), max_leaves=6
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.dictionaries(_KEYS, _VALUES, max_size=4), min_size=1, max_size=6))
+def test_nested_records_make_the_frame_json_normalize_makes(records):
+    """Columns, their order, dtypes, missing cells (NaN) and collisions ("a.b" beside a → b): as pandas."""
+    from mcp_notebook.frames import flat_frame
+
+    pd.testing.assert_frame_equal(flat_frame(records), pd.json_normalize(records))
+
+
+def test_nested_records_through_to_frame():
+    frame = to_frame([{"id": 1, "where": {"island": "Dream", "year": 2008}}, {"id": 2, "where": {"island": "Biscoe"}}])
+    assert list(frame.columns) == ["id", "where.island", "where.year"]
+    assert frame["where.island"].tolist() == ["Dream", "Biscoe"]
+    assert frame["where.year"].isna().tolist() == [False, True]
