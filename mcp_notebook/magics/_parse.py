@@ -182,6 +182,9 @@ class CommandParser(argparse.ArgumentParser):
             # "%mcp" in it would make -h fail with a ValueError. Escaped, it reads back as written.
             self.usage = self.format_usage().removeprefix("usage: ").strip().replace("%", "%%")
         try:
+            if not any(w.startswith("-") for w in words):
+                # No options: one pass gives what the intermixed parse would, at half its cost.
+                return self.parse_args(list(words))
             return self.parse_intermixed_args(list(words))
         except argparse.ArgumentError as e:
             self.error(str(e))
