@@ -232,6 +232,7 @@ PACKAGES = (
     "ipywidgets",
     "pandas",
     "numpy",
+    "pyarrow",  # with it, pandas keeps strings in Arrow: frames are smaller (the dataframe figure)
     "jsonschema",
     "pyinstrument",
 )
