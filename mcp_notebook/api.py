@@ -395,6 +395,17 @@ class Hub:
             for conn in conns:
                 conn.kill()
 
+    def close(self) -> None:
+        """Close every connection, then stop this hub's loop thread (it starts again if used)."""
+        self.close_all()
+        self.runtime.stop()
+
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
     # -- data work: history, recordings, finding tools ----------------------------------------------
 
     @property

@@ -170,6 +170,22 @@ def test_context_manager_closes(hub):
     assert pids_alive([pid]) == []
 
 
+def test_a_hub_as_a_context_manager_leaves_nothing_running():
+    """For scripts: ``with Hub() as hub:`` closes its servers and stops its loop thread."""
+    with Hub() as hub:
+        pids = [
+            hub.connect("demo").connection.pid,
+            hub.connect("two", command=[sys.executable, "-m", "mcp_notebook.demo"]).connection.pid,
+        ]
+        loop_thread = hub.runtime._thread
+        assert loop_thread is not None and loop_thread.is_alive()
+    assert pids_alive(pids) == [] and not loop_thread.is_alive()
+    assert hub.registry.names() == []
+    again = hub.connect("demo")  # a closed hub still works: its loop starts again
+    assert again.call("echo", text="back").text == "back"
+    hub.close()
+
+
 def test_async_twins(hub):
     async def main():
         server = await hub.aconnect("demo")
