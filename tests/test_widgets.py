@@ -258,6 +258,14 @@ def test_pick_fill_run_and_copy(explorer, ip):
     assert namespace["result"].to_dataframe().equals(again)
 
 
+def test_no_insert_button_in_a_voila_dashboard(monkeypatch):
+    from mcp_notebook.widgets._common import CodeBox
+
+    assert CodeBox().insert.layout.display != "none"
+    monkeypatch.setenv("VOILA_KERNEL_ID", "4f0c")  # what Voilà sets in the kernels it starts
+    assert CodeBox().insert.layout.display == "none"
+
+
 def test_search_filters_the_list(explorer):
     ex = explorer
     ex.tools.search.value = "penguins"

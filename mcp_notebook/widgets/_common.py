@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -101,6 +102,9 @@ class CodeBox:
         self.python = ""
         self.widget = w.VBox([self.text, w.HBox([self.insert, self.note])], layout=w.Layout(display="none"))
         self.insert.on_click(lambda _b: self._insert())
+        if os.environ.get("VOILA_KERNEL_ID"):
+            # Voilà sets this in the kernels it starts: a dashboard has no cells to insert into.
+            self.insert.layout.display = "none"
 
     def show(self, magic: str, python: str) -> None:
         self.magic, self.python = magic, python

@@ -164,6 +164,7 @@ def test_voila_renders_the_explorer_as_a_dashboard(tmp_path: Path) -> None:
             expect(explorer.locator(".mcpnb-error:visible")).to_have_count(0)
             code = explorer.locator(".mcpnb-code textarea:visible")
             expect(code).to_have_value(re.compile(r"%mcp call demo\.query .*species=Chinstrap.*limit=4"))
+            expect(explorer.locator(".mcpnb-insert:visible")).to_have_count(0)  # no cells to insert into
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot), full_page=True)
             assert not [line for line in console if line.startswith("pageerror")], console
