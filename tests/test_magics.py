@@ -134,6 +134,16 @@ def test_mistakes_end_as_one_line(shared_shell, line, cell, words):
     assert mcp(ip, "call demo.echo text=ok").text == "ok"  # nothing was lost
 
 
+def test_only_call_and_prompt_take_a_cell_body(shared_shell):
+    from mcp_notebook.magics._commands import COMMANDS
+
+    takes = sorted(name for name, cmd in COMMANDS.items() if cmd.takes_body)
+    assert takes == ["call", "prompt"]
+    for name in sorted(set(COMMANDS) - set(takes)):
+        with pytest.raises(UsageError, match=f"%%mcp {name} takes no cell body"):
+            mcp(shared_shell, name, "limit: 5")  # refused before anything runs, whatever the command
+
+
 def test_help(ip, capsys):
     assert mcp(ip, "help call") is None
     text = capsys.readouterr().out

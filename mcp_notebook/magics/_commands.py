@@ -106,11 +106,6 @@ def _text(word: str, ctx: Context, what: str) -> str:
     return config.expand_vars(str(word))
 
 
-def _no_body(ctx: Context, name: str) -> None:
-    if ctx.cell is not None and ctx.cell.strip():
-        raise UsageProblem(f"%%mcp {name} takes no cell body; only `%%mcp call` and `%%mcp prompt` do")
-
-
 # -- connect ----------------------------------------------------------------------------------------
 
 
@@ -180,7 +175,6 @@ def _connect(parser: CommandParser) -> Handler:
     )
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "connect")
         timeout = {"timeout": args.timeout} if args.timeout is not None else {}
         timeout.update(_answer_policies(ctx, args))
         if args.config:
@@ -300,7 +294,6 @@ def _read(parser: CommandParser) -> Handler:
     _timeout_option(parser)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "read")
         server = ctx.hub.get(str(args.server))
         uris = [str(u) for u in args.uri]
         if len(uris) == 1:
@@ -353,7 +346,6 @@ def _servers(parser: CommandParser) -> Handler:
     _output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "servers")
         return _finish(ctx, ctx.hub.servers(), args)
 
     return run
@@ -370,7 +362,6 @@ def _tools(parser: CommandParser) -> Handler:
     _output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "tools")
         if args.server:
             return _finish(ctx, ctx.hub.get(str(args.server)).tools(refresh=args.refresh), args)
         if not ctx.hub.registry.names():
@@ -388,7 +379,6 @@ def _listing_command(name: str, summary: str, method: str) -> None:
         _output_options(parser, df=True)
 
         def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-            _no_body(ctx, name)
             server = _pick_server(ctx, args.server)
             return _finish(ctx, getattr(server, method)(refresh=args.refresh), args)
 
@@ -411,7 +401,6 @@ def _config(parser: CommandParser) -> Handler:
     _output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "config")
         return _finish(ctx, ctx.hub.config(config.expand_vars(str(args.path))), args)
 
     return run
@@ -429,7 +418,6 @@ def _subscribe(parser: CommandParser) -> Handler:
     _output_options(parser)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "subscribe")
         return _finish(ctx, ctx.hub.get(str(args.server)).watch(str(args.uri)), args)
 
     return run
@@ -441,7 +429,6 @@ def _unsubscribe(parser: CommandParser) -> Handler:
     parser.add_argument("uri", help="the resource URI")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> None:
-        _no_body(ctx, "unsubscribe")
         ctx.hub.get(str(args.server)).unwatch(str(args.uri))
 
     return run
@@ -456,7 +443,6 @@ def _roots(parser: CommandParser) -> Handler:
     parser.add_argument("words", nargs="*", metavar="[SERVER] [add|remove PATH]")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "roots")
         words = [str(w) for w in args.words]
         name = words.pop(0) if words and words[0] not in ("add", "remove") else None
         server = _pick_server(ctx, name)
@@ -480,7 +466,6 @@ def _loglevel(parser: CommandParser) -> Handler:
     parser.add_argument("level", help="debug, info, notice, warning, error, critical, alert or emergency")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> None:
-        _no_body(ctx, "loglevel")
         ctx.hub.get(str(args.server)).set_log_level(str(args.level))
 
     return run
@@ -497,7 +482,6 @@ def _log(parser: CommandParser) -> Handler:
     _output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "log")
         server = _pick_server(ctx, args.server)
         if args.clear:
             server.connection.log.clear()
@@ -517,7 +501,6 @@ def _explore(parser: CommandParser) -> Handler:
     parser.add_argument("server", nargs="?", help="the server to show first (default: the first connected)")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "explore")
         from ..widgets import explore
 
         return explore(str(args.server) if args.server else None, hub=ctx.hub)
@@ -533,7 +516,6 @@ def _reconnect(parser: CommandParser) -> Handler:
     parser.add_argument("server", help="the server's name")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "reconnect")
         return ctx.hub.get(str(args.server)).reconnect()
 
     return run
@@ -545,7 +527,6 @@ def _disconnect(parser: CommandParser) -> Handler:
     parser.add_argument("--all", action="store_true", help="close every connection")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> None:
-        _no_body(ctx, "disconnect")
         if args.all == bool(args.server):
             raise UsageProblem("say which: %mcp disconnect SERVER, or %mcp disconnect --all")
         if args.all:

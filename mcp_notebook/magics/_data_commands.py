@@ -10,7 +10,7 @@ from typing import Any
 from .. import config
 from .._schema import coerce_loose
 from ..errors import UsageProblem
-from ._commands import COMMANDS, Context, Handler, _finish, _no_body, _output_options, _resolve_tool, command
+from ._commands import COMMANDS, Context, Handler, _finish, _output_options, _resolve_tool, command
 from ._parse import CommandParser, Word, lookup, parse_pairs
 
 __all__: list[str] = []
@@ -44,7 +44,6 @@ def _map(parser: CommandParser) -> Handler:
     _output_options(parser)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "map")
         what = f"%mcp map {args.target}"
         server, tool = _resolve_tool(ctx, str(args.target))
         name = str(args.over).removeprefix("$")
@@ -89,7 +88,6 @@ def _history(parser: CommandParser) -> Handler:
     _output_options(parser)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "history")
         if args.clear:
             ctx.hub.history(clear=True)
             return None
@@ -115,7 +113,6 @@ def _record(parser: CommandParser) -> Handler:
     parser.add_argument("--stop", action="store_true", help="stop recording and close the file")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "record")
         current = ctx.hub.recording
         if args.stop:
             if args.path:
@@ -143,7 +140,6 @@ def _find(parser: CommandParser) -> Handler:
     _output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "find")
         return _finish(ctx, ctx.hub.find([str(w) for w in args.words]), args)
 
     return run
@@ -160,7 +156,6 @@ def _with_replay() -> None:
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         if args.replay is None:
             return original(ctx, args, command_words)
-        _no_body(ctx, "connect")
         others = args.env or args.cwd or args.header or args.sse or args.config or command_words is not None
         if others or len(args.words) != 1:
             raise UsageProblem("--replay serves a recording in place of a server: %mcp connect NAME --replay PATH")

@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import config
 from ..errors import UsageProblem
-from ._commands import COMMANDS, Context, Handler, _answer_policies, _no_body, _text, command
+from ._commands import COMMANDS, Context, Handler, _answer_policies, _text, command
 from ._parse import CommandParser, Word
 
 __all__: list[str] = []
@@ -47,7 +47,6 @@ def _with_oauth() -> None:
         oauth = _oauth(ctx, args)
         if oauth is None:
             return original(ctx, args, command_words)
-        _no_body(ctx, "connect")
         if args.config or command_words is not None or args.env or args.cwd or len(args.words) != 2:
             raise UsageProblem("OAuth signs in to an HTTP server: %mcp connect NAME URL --oauth [...]")
         name = str(args.words[0])
@@ -89,7 +88,6 @@ def _logout(parser: CommandParser) -> Handler:
     parser.add_argument("target", metavar="SERVER | URL", help="a connected server's name, or a server URL")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        _no_body(ctx, "logout")
         target = str(args.target)
         if "://" in target:
             url = config.expand_vars(target)
