@@ -23,7 +23,7 @@ import ipywidgets as w
 
 from ..render import MUTED, esc
 
-__all__ = ["CodeBox", "History", "Panel"]
+__all__ = ["CodeBox", "History", "Panel", "button_layout"]
 
 T = TypeVar("T")
 log = logging.getLogger("mcp_notebook")
@@ -85,6 +85,11 @@ class Panel:
 def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text if len(text) < 400 else text[:399] + "…"
+
+
+def button_layout(min_width: str = "6.5em") -> w.Layout:
+    """A button's layout in a row: its own width, never shrunk by its neighbours to "Can…"."""
+    return w.Layout(width="auto", min_width=min_width, flex="0 0 auto")
 
 
 class CodeBox:

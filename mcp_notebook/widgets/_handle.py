@@ -7,6 +7,7 @@ import ipywidgets as w
 from ..background import CallHandle
 from ..render import MUTED, esc
 from ._asking import WidgetAsker
+from ._common import button_layout
 
 __all__ = ["HandleView"]
 
@@ -20,7 +21,7 @@ class HandleView(w.VBox):  # type: ignore[misc]
         self.progress.add_class("mcpnb-progress")
         self.status = w.HTML(f"<span style='{MUTED}'>⏳ {esc(handle.name)} running…</span>")
         self.status.add_class("mcpnb-status")
-        self.cancel = w.Button(description="Cancel", icon="stop")
+        self.cancel = w.Button(description="Cancel", icon="stop", layout=button_layout())
         self.cancel.add_class("mcpnb-cancel")
         self.questions = w.VBox()
         self.result = w.Output()

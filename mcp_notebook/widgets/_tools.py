@@ -13,7 +13,7 @@ from ..background import CallHandle
 from ..render import MUTED, esc
 from ._asking import WidgetAsker
 from ._codegen import magic_code, python_code
-from ._common import CodeBox, History, Panel
+from ._common import CodeBox, History, Panel, button_layout
 from ._forms import SchemaForm
 
 __all__ = ["ToolsPanel"]
@@ -59,13 +59,11 @@ class ToolsPanel(Panel):
         self.details = w.HTML()
         self.details.add_class("mcpnb-tool-details")
         self.form_box = w.VBox()
-        self.run = w.Button(description="Run", button_style="primary", icon="play")
+        self.run = w.Button(description="Run", button_style="primary", icon="play", layout=button_layout())
         self.run.add_class("mcpnb-run")
-        self.cancel = w.Button(description="Cancel", icon="stop", disabled=True)
+        self.cancel = w.Button(description="Cancel", icon="stop", disabled=True, layout=button_layout())
         self.cancel.add_class("mcpnb-cancel")
-        self.copy = w.Button(
-            description="Copy as code", icon="code", layout=w.Layout(width="auto", min_width="10em", flex="0 0 auto")
-        )
+        self.copy = w.Button(description="Copy as code", icon="code", layout=button_layout("10em"))
         self.copy.add_class("mcpnb-copy")
         self.progress = w.FloatProgress(value=0, min=0, max=1, layout=w.Layout(width="12em", visibility="hidden"))
         self.progress.add_class("mcpnb-progress")

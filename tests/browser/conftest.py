@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests: a JupyterLab per test, artifacts kept on failure."""
+"""Fixtures for the browser tests: a JupyterLab (or Notebook 7) per test, artifacts kept on failure."""
 
 from __future__ import annotations
 
@@ -29,11 +29,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture
-def lab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lab]:
-    """A fresh JupyterLab (served folder ``lab.notebooks``); browser opened by ``lab.open``."""
+def _serve(request: pytest.FixtureRequest, tmp_path: Path, app: str) -> Iterator[Lab]:
     clear_failure(request.node.name)  # artifacts of an earlier failed run of this test
-    with jupyterlab(tmp_path) as running:
+    with jupyterlab(tmp_path, app=app) as running:
         try:
             yield running
         finally:
@@ -42,4 +40,16 @@ def lab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lab]:
             rep = getattr(request.node, "rep_call", None)
             if rep is not None and rep.failed:
                 save_failure(running, request.node.name)
-    assert not running.leftovers, f"processes JupyterLab started outlived it: {running.leftovers}"
+    assert not running.leftovers, f"processes {app} started outlived it: {running.leftovers}"
+
+
+@pytest.fixture
+def lab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lab]:
+    """A fresh JupyterLab (served folder ``lab.notebooks``); browser opened by ``lab.open``."""
+    yield from _serve(request, tmp_path, "lab")
+
+
+@pytest.fixture
+def notebook7(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lab]:
+    """A fresh Jupyter Notebook 7, driven like ``lab`` (``open`` goes to ``/notebooks/NAME``)."""
+    yield from _serve(request, tmp_path, "notebook")

@@ -12,6 +12,11 @@ first cell run only once both the toolbar indicator and the status bar say the k
         lab.run_cell(0)
         assert "1" in lab.outputs(0).inner_text()
 
+``jupyterlab(app="notebook")`` starts Jupyter Notebook 7 (``sys.executable -m notebook``, the
+same JupyterLab components in single-document pages) the same way; ``open`` then goes to
+``/notebooks/NAME`` instead of ``/lab/tree/NAME``, and waits for the toolbar's kernel indicator
+and the notebook's kernel-status banner (Notebook 7 has no status bar).
+
 Everything started here is stopped at the end: the browser, JupyterLab's process group, and
 every process JupyterLab had started by then (the kernel and the MCP servers it spawned each lead
 a session of their own, so the group signal alone does not reach them).
@@ -53,12 +58,22 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 KERNEL_IDLE = ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status=idle]"
 STATUSBAR = "#jp-main-statusbar"
+KERNEL_BANNER = "#menu-panel .jp-NotebookKernelStatus"  # Notebook 7: "Kernel Connecting", ..., then ""
 CELLS = ".jp-NotebookPanel .jp-Notebook .jp-Cell"
 RAN = re.compile(r"^\[\d+\]:$")
 NOT_RUN = "[ ]:"
 # Loopback only, whatever *_proxy variables say.
 _LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+# app -> (module run by ``python -m``, the URL path a notebook opens under, the app's own flags)
+APPS: dict[str, tuple[str, str, list[str]]] = {
+    "lab": (
+        "jupyterlab",
+        "/lab/tree/",
+        ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+    ),
+    "notebook": ("notebook", "/notebooks/", []),
+}
 
 
 def missing() -> str | None:
@@ -205,9 +220,13 @@ def _ensure_kernelspec(env: dict[str, str], jupyter_path: Path) -> dict[str, Any
 
 
 class Lab:
-    """A running JupyterLab; ``open`` adds a Chromium page on one of its notebooks."""
+    """A running JupyterLab (or Notebook 7, ``app="notebook"``); ``open`` adds a Chromium page on
+    one of its notebooks."""
 
-    def __init__(self, root: Path, token: str, kernelspec: dict[str, Any]):
+    def __init__(self, root: Path, token: str, kernelspec: dict[str, Any], app: str = "lab"):
+        if app not in APPS:
+            raise ValueError(f"app must be one of {sorted(APPS)}, not {app!r}")
+        self.app = app
         self.root = root
         self.notebooks = root / "notebooks"
         self.log = root / "jupyter.log"  # one level above the served folder
@@ -229,13 +248,13 @@ class Lab:
     # notebooks and server
 
     def _serve(self, env: dict[str, str], timeout: float, browser: bool) -> None:
+        module, _, flags = APPS[self.app]
         for attempt in range(3):  # the port may be taken between free_port() and the bind
             port = free_port()
             argv = [
-                sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+                sys.executable, "-m", module, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                 f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.notebooks}",
-                "--ServerApp.port_retries=0", "--LabApp.news_url=None",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--allow-root",
+                "--ServerApp.port_retries=0", *flags, "--allow-root",
             ]  # fmt: skip
             with open(self.log, "ab") as log:
                 self.proc = subprocess.Popen(
@@ -250,7 +269,7 @@ class Lab:
             stop_process_tree(self.proc)
             self.proc = None
         tail = self.log.read_text(errors="replace")[-4000:]
-        raise RuntimeError(f"JupyterLab did not start; log {self.log}:\n{tail}")
+        raise RuntimeError(f"{module} did not start; log {self.log}:\n{tail}")
 
     def write_notebook(self, name: str, cells: Sequence[str]) -> Path:
         return write_notebook(self.notebooks / name, cells)
@@ -278,7 +297,8 @@ class Lab:
 
     def open(self, notebook: str, timeout: float = 60.0, viewport: dict[str, int] | None = None) -> Any:
         """Open ``notebook`` (a name under the notebooks folder) in a new page; return the page
-        once its kernel is idle by both the toolbar indicator and the status bar. A taller
+        once its kernel is idle by both the toolbar indicator and the status bar (Notebook 7: the
+        kernel-status banner, empty once connected). A taller
         ``viewport`` lets screenshots show long outputs (the notebook scrolls inside the page)."""
         from playwright.sync_api import expect
 
@@ -291,10 +311,13 @@ class Lab:
         page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
         page.on("dialog", self._on_dialog)
         self._page = page
-        page.goto(f"{self.base}/lab/tree/{notebook}?token={self.token}")
+        page.goto(f"{self.base}{APPS[self.app][1]}{notebook}?token={self.token}")
         page.locator(f"{CELLS} .cm-content").first.wait_for(state="visible", timeout=timeout * 1000)
         page.locator(KERNEL_IDLE).first.wait_for(state="attached", timeout=timeout * 1000)
-        expect(page.locator(STATUSBAR)).to_contain_text(re.compile(r"\| Idle"), timeout=timeout * 1000)
+        if self.app == "lab":
+            expect(page.locator(STATUSBAR)).to_contain_text(re.compile(r"\| Idle"), timeout=timeout * 1000)
+        else:
+            expect(page.locator(KERNEL_BANNER)).to_have_text("", timeout=timeout * 1000)
         self.remember()
         return page
 
@@ -377,8 +400,11 @@ class Lab:
 
 
 @contextmanager
-def jupyterlab(root: str | Path | None = None, startup_timeout: float = 60.0, browser: bool = True) -> Iterator[Lab]:
-    """Start JupyterLab under ``root`` (a fresh temp dir by default), yield a :class:`Lab`.
+def jupyterlab(
+    root: str | Path | None = None, startup_timeout: float = 60.0, browser: bool = True, app: str = "lab"
+) -> Iterator[Lab]:
+    """Start JupyterLab (``app="notebook"``: Jupyter Notebook 7) under ``root`` (a fresh temp dir
+    by default), yield a :class:`Lab`.
 
     With ``browser`` (the default) Chromium is launched while the server boots, which saves
     about 2 s on a 2-core machine; otherwise the first ``open`` launches it."""
@@ -390,6 +416,8 @@ def jupyterlab(root: str | Path | None = None, startup_timeout: float = 60.0, br
             raise RuntimeError(
                 f"jupyterlab is not installed for {sys.executable}: the browser tests need it (pip install -e '.[lab]')"
             )
+        if app == "notebook" and importlib.util.find_spec("notebook") is None:
+            raise RuntimeError(f"notebook (7) is not installed for {sys.executable}: pip install -e '.[test]'")
         notebooks = root / "notebooks"
         notebooks.mkdir(parents=True, exist_ok=True)
         dirs = {
@@ -410,7 +438,7 @@ def jupyterlab(root: str | Path | None = None, startup_timeout: float = 60.0, br
         )
         kernelspec = _ensure_kernelspec(env, root / "jupyter" / "path")
 
-        lab = Lab(root, secrets.token_hex(16), kernelspec)
+        lab = Lab(root, secrets.token_hex(16), kernelspec, app)
         try:
             lab._serve(env, startup_timeout, browser)
             yield lab

@@ -82,6 +82,9 @@ def test_explorer_runs_a_query(lab: Lab) -> None:
     expect(run).to_have_text("Run")
     expect(explorer.locator("button.mcpnb-cancel")).to_have_text("Cancel")
     expect(explorer.locator(".mcpnb-progress")).to_have_count(1)
+    for button in ("run", "cancel", "copy"):  # whole labels, not cut to "Can…" by the row
+        fits = explorer.locator(f"button.mcpnb-{button}").evaluate("b => b.scrollWidth <= b.clientWidth")
+        assert fits, f"the {button} button's label is cut off"
     run.click()
 
     rows = explorer.locator(".mcpnb-result-area .mcpnb-result table tbody tr")
