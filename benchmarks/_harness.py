@@ -178,7 +178,7 @@ class Figure:
     rows: list[Row] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    status: str = "ok"  # ok | pending | skipped | error
+    status: str = "ok"  # ok | skipped | error
     seconds: float = 0.0
 
     def row(self, *args: Any, **kwargs: Any) -> Row:
