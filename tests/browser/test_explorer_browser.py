@@ -53,6 +53,22 @@ def pick_tool(explorer: Any, name: str) -> None:
     expect(explorer.locator(".mcpnb-tool-details")).to_contain_text(name)
 
 
+def fill_query(explorer: Any, species: str, limit: int) -> None:
+    """Fill the demo's ``query`` form: ``species`` (a select, or a text box) and ``limit``."""
+    expect = _expect()
+    field = explorer.locator(".mcpnb-field-species")
+    expect(field.locator("label")).to_have_text("species")  # optional: no " *"
+    if field.locator("select").count():
+        field.locator("select").select_option(label=species)
+    else:
+        field.locator("input").fill(species)
+        field.locator("input").press("Tab")
+    box = explorer.locator(".mcpnb-field-limit")
+    expect(box.locator("label")).to_have_text("limit")
+    box.locator("input").fill(str(limit))
+    box.locator("input").press("Tab")  # number fields sync on blur/Enter
+
+
 def test_explorer_runs_a_query(lab: Lab) -> None:
     expect = _expect()
     explorer = open_explorer(
@@ -66,17 +82,7 @@ def test_explorer_runs_a_query(lab: Lab) -> None:
     details = explorer.locator(".mcpnb-tool-details")
     expect(details).to_contain_text("Query penguins")
 
-    species = explorer.locator(".mcpnb-field-species")
-    expect(species.locator("label")).to_have_text("species")  # optional: no " *"
-    if species.locator("select").count():
-        species.locator("select").select_option(label="Gentoo")
-    else:
-        species.locator("input").fill("Gentoo")
-        species.locator("input").press("Tab")
-    limit = explorer.locator(".mcpnb-field-limit")
-    expect(limit.locator("label")).to_have_text("limit")
-    limit.locator("input").fill("3")
-    limit.locator("input").press("Tab")  # number fields sync on blur/Enter
+    fill_query(explorer, "Gentoo", 3)
 
     run = explorer.locator("button.mcpnb-run")
     expect(run).to_have_text("Run")

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from .lab import Lab
-from .test_explorer_browser import TABS, _expect, open_explorer, pick_tool, tab_titles
+from .test_explorer_browser import TABS, _expect, fill_query, open_explorer, pick_tool, tab_titles
 
 pytestmark = pytest.mark.browser
 
@@ -40,17 +40,7 @@ def test_explorer_runs_a_query_in_notebook7(notebook7: Lab) -> None:
     pick_tool(explorer, "query")
     expect(explorer.locator(".mcpnb-tool-details")).to_contain_text("Query penguins")
 
-    species = explorer.locator(".mcpnb-field-species")
-    expect(species.locator("label")).to_have_text("species")
-    if species.locator("select").count():
-        species.locator("select").select_option(label="Adelie")
-    else:
-        species.locator("input").fill("Adelie")
-        species.locator("input").press("Tab")
-    limit = explorer.locator(".mcpnb-field-limit")
-    expect(limit.locator("label")).to_have_text("limit")
-    limit.locator("input").fill("2")
-    limit.locator("input").press("Tab")  # number fields sync on blur/Enter
+    fill_query(explorer, "Adelie", 2)
 
     run = explorer.locator("button.mcpnb-run")
     expect(run).to_be_visible()

@@ -35,7 +35,7 @@ from .lab import (
     free_port,
     stop_process_tree,
 )
-from .test_explorer_browser import pick_tool
+from .test_explorer_browser import fill_query, pick_tool
 
 pytestmark = pytest.mark.browser
 
@@ -147,15 +147,7 @@ def test_voila_renders_the_explorer_as_a_dashboard(tmp_path: Path) -> None:
             # Pick a tool, fill its form, run it: the result renders in the dashboard.
             pick_tool(explorer, "query")
             expect(explorer.locator(".mcpnb-tool-details")).to_contain_text("Query penguins")
-            species = explorer.locator(".mcpnb-field-species")
-            if species.locator("select").count():
-                species.locator("select").select_option(label="Chinstrap")
-            else:
-                species.locator("input").fill("Chinstrap")
-                species.locator("input").press("Tab")
-            limit = explorer.locator(".mcpnb-field-limit input")
-            limit.fill("4")
-            limit.press("Tab")
+            fill_query(explorer, "Chinstrap", 4)
             explorer.locator("button.mcpnb-run").click()
             rows = explorer.locator(".mcpnb-result-area .mcpnb-result table tbody tr")
             expect(rows).to_have_count(4, timeout=30_000)
