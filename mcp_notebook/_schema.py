@@ -12,7 +12,24 @@ from typing import Any
 
 from .errors import ArgumentsInvalid
 
-__all__ = ["SchemaChecker", "coerce_loose", "describe_params", "type_names"]
+__all__ = ["SchemaChecker", "coerce_loose", "deref", "describe_params", "type_names"]
+
+
+def deref(schema: Any, root: Mapping[str, Any]) -> dict[str, Any]:
+    """``schema`` with a local ``$ref`` (``#/$defs/X``) followed once, its sibling keywords kept
+    over the target's (as JSON Schema 2019-09 reads them); ``{}`` for what is not a schema object.
+    A pointer that leads nowhere leaves the siblings alone."""
+    if not isinstance(schema, Mapping):
+        return {}
+    ref = schema.get("$ref")
+    if not (isinstance(ref, str) and ref.startswith("#/")):
+        return dict(schema)
+    target: Any = root
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")  # JSON Pointer escapes
+        target = target.get(part) if isinstance(target, Mapping) else None
+    siblings = {k: v for k, v in schema.items() if k != "$ref"}
+    return {**target, **siblings} if isinstance(target, Mapping) else siblings
 
 
 class SchemaChecker:

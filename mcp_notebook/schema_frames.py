@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import frames
+from ._schema import deref
 from .errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -45,10 +46,7 @@ def resolve(schema: Any, root: Mapping[str, Any]) -> dict[str, Any]:
             return {}
         ref = schema.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/"):
-            target: Any = root
-            for part in ref[2:].split("/"):
-                target = target.get(part) if isinstance(target, Mapping) else None
-            schema = target
+            schema = deref(schema, root)
             continue
         for key in ("anyOf", "oneOf"):
             options = schema.get(key)

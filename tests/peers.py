@@ -79,6 +79,35 @@ def _accepts(port: int) -> bool:
         return False
 
 
+def stop_group(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """SIGTERM the process group ``proc`` leads (started with ``start_new_session``), by its pid;
+    SIGKILL it if it has not gone within ``grace`` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@contextlib.contextmanager
+def listening(argv: list[str], port: int, what: str, timeout: float = 30.0) -> Iterator[int]:
+    """Run ``argv`` (a server that listens on 127.0.0.1:``port``) until the block ends; yields the
+    port once it accepts connections; stopped by its pid."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _accepts(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not listen on {port} (exit code {proc.poll()})")
+            time.sleep(0.05)
+        yield port
+    finally:
+        stop_group(proc)
+
+
 @dataclass
 class HttpPeer:
     """A running ``server-everything`` in an HTTP mode."""

@@ -10,12 +10,9 @@ suite's 19 auth scenarios run in tests/test_conformance.py.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
 import socket
 import stat
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -31,46 +28,19 @@ import mcp_notebook as mn
 from mcp_notebook._signin import parse_redirect
 from mcp_notebook._tokens import FileTokenStorage, MemoryTokenStorage, token_dir
 from mcp_notebook.errors import ConnectFailed, UsageProblem
+from tests.peers import free_port, listening
 
 SERVER = Path(__file__).resolve().parent / "servers" / "oauth_server.py"
 CLIENT_ID = "notebook-client"
 CLIENT_SECRET = "cs-5d41402abc4b2a76b9719d911017c592"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def oauth_server(*args: str) -> Iterator[str]:
     """tests/servers/oauth_server.py on a free port; yields its MCP URL; stopped by its pid."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(SERVER), str(port), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the OAuth test server did not listen on {port}") from None
-                time.sleep(0.05)
+    with listening([sys.executable, str(SERVER), str(port), *args], port, "the OAuth test server"):
         yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

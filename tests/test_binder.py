@@ -17,7 +17,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.peers import free_port
+from tests.peers import free_port, stop_group
 
 pytestmark = [pytest.mark.kernel, pytest.mark.timeout(420)]
 
@@ -100,12 +99,7 @@ def landing_page(home: Path, runtime: Path) -> str:
                 time.sleep(0.2)
         raise AssertionError(f"JupyterLab did not answer on port {port} (exit code {proc.poll()})")
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+        stop_group(proc, grace=10)
 
 
 def execute(notebook: Path, kernel: str) -> nbformat.NotebookNode:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,42 +10,15 @@ import pytest
 from IPython.core.error import UsageError
 
 import mcp_notebook.errors as errors
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.peers import free_port, listening
 
 
 @contextmanager
 def demo_over_http(flag: str, port: int | None = None) -> Iterator[int]:
     """``python -m mcp_notebook.demo --http/--sse PORT``, stopped by its pid afterwards."""
     port = port or free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mcp_notebook.demo", flag, str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the demo server did not listen on {port}") from None
-                time.sleep(0.05)
+    with listening([sys.executable, "-m", "mcp_notebook.demo", flag, str(port)], port, "the demo server") as port:
         yield port
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def test_streamable_http(hub):

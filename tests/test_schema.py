@@ -181,3 +181,18 @@ def test_coerce_loose_leaves_other_arguments_and_the_input_alone():
     out = coerce_loose(LOOKUP, args, {"code": "7"})
     assert out == {"code": "7", "other": 7} and args == {"code": 7, "other": 7}
     assert coerce_loose(None, {"code": 7}, {"code": "7"}) == {"code": 7}
+
+
+def test_deref_follows_a_local_pointer_once_keeping_siblings():
+    from mcp_notebook._schema import deref
+
+    root = {"$defs": {"Kind": {"type": "string", "enum": ["a"]}, "a/b": {"type": "integer"}}}
+    assert deref({"$ref": "#/$defs/Kind", "description": "which"}, root) == {
+        "type": "string",
+        "enum": ["a"],
+        "description": "which",
+    }
+    assert deref({"$ref": "#/$defs/a~1b"}, root) == {"type": "integer"}  # JSON Pointer escape
+    assert deref({"$ref": "#/$defs/Missing", "title": "t"}, root) == {"title": "t"}
+    assert deref({"$ref": "https://example.com/s.json"}, root) == {"$ref": "https://example.com/s.json"}
+    assert deref(None, root) == {} and deref(True, root) == {}

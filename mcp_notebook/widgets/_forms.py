@@ -17,7 +17,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from .._schema import type_names
+from .._schema import deref, type_names
 from ..render import esc
 
 __all__ = ["SchemaForm", "UNSET"]
@@ -33,28 +33,14 @@ class _Invalid(Exception):
     """A field's text cannot be read as its type (e.g. "abc" in a number field)."""
 
 
-def _resolve(schema: Any, root: Mapping[str, Any]) -> dict[str, Any]:
-    """Follow a local ``$ref`` (``#/$defs/X``) once; anything else is returned as it is."""
-    if not isinstance(schema, Mapping):
-        return {}
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = root
-        for part in ref[2:].split("/"):
-            target = target.get(part, {}) if isinstance(target, Mapping) else {}
-        merged = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-        return dict(merged)
-    return dict(schema)
-
-
 def _optional_branch(schema: dict[str, Any], root: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
     """``anyOf: [X, {type: null}]`` → (X, True); the null branch makes the field optional."""
     for key in ("anyOf", "oneOf"):
         branches = schema.get(key)
         if isinstance(branches, list) and len(branches) == 2:
-            kinds = [type_names(_resolve(b, root)) for b in branches]
+            kinds = [type_names(deref(b, root)) for b in branches]
             if ["null"] in kinds:
-                other = _resolve(branches[kinds.index(["null"]) ^ 1], root)
+                other = deref(branches[kinds.index(["null"]) ^ 1], root)
                 merged = {**{k: v for k, v in schema.items() if k != key}, **other}
                 return merged, True
     return schema, False
@@ -372,7 +358,7 @@ class ObjectField(Field):
 
 
 def _field(name: str, schema: Any, required: bool, root: Mapping[str, Any], path: tuple[str, ...]) -> Field:
-    spec, optional = _optional_branch(_resolve(schema, root), root)
+    spec, optional = _optional_branch(deref(schema, root), root)
     required = required and not optional
     path = (*path, name)
     choices = _choices(spec)
@@ -386,7 +372,7 @@ def _field(name: str, schema: Any, required: bool, root: Mapping[str, Any], path
     if kinds == ["boolean"]:
         return BoolField(name, path, spec, required)
     if kinds == ["array"]:
-        items = _resolve(spec.get("items"), root)
+        items = deref(spec.get("items"), root)
         item_choices = _choices(items)
         if item_choices is not None:
             return MultiChoiceField(name, path, spec, required, item_choices)
