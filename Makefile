@@ -21,11 +21,11 @@ quickstart: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[lab]'
 	$(BIN)/jupyter execute --output=quickstart.executed.ipynb notebooks/quickstart.ipynb
 
-peers:
-	scripts/install-peers
+peers: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	PYTHON=$(BIN)/python scripts/install-peers
 
 test: $(BIN)/python peers
-	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/python

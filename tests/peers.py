@@ -1,7 +1,8 @@
 """Helpers for the tests that talk to real third-party MCP servers (``@pytest.mark.peers``).
 
-The npm peers are installed by ``scripts/install-peers`` into ``<repo>/.peers`` (or
-``$MCP_PEERS_DIR``); ``mcp-server-time`` comes with the ``test`` extra. A missing ``node`` skips
+The npm peers (everything, filesystem, memory) are installed by ``scripts/install-peers`` into
+``<repo>/.peers`` (or ``$MCP_PEERS_DIR``); ``mcp-server-time``, ``-git`` and ``-fetch`` come with
+the ``test`` extra. A missing ``node`` skips
 the node tests; a missing package fails them, so CI cannot pass by silently skipping.
 """
 
@@ -53,15 +54,50 @@ def everything_js() -> Path:
     return path
 
 
-def time_server_bin() -> Path:
-    """The ``mcp-server-time`` script of this interpreter's environment (the ``test`` extra)."""
-    beside = Path(sys.executable).parent / ("mcp-server-time.exe" if os.name == "nt" else "mcp-server-time")
+def node_peer_bin(package: str, command: str) -> Path:
+    """The launcher ``scripts/install-peers`` put in ``.peers/node_modules/.bin`` for an npm peer
+    (``mcp-server-filesystem``, ``mcp-server-memory``); fails (never skips) when it is missing."""
+    require_node()
+    path = peers_dir() / "node_modules" / ".bin" / command
+    if not path.is_file():
+        pytest.fail(f"{package} is not installed ({path} is missing); run scripts/install-peers", pytrace=False)
+    return path
+
+
+def filesystem_bin() -> Path:
+    """``@modelcontextprotocol/server-filesystem``: ``mcp-server-filesystem FOLDER [FOLDER...]``."""
+    return node_peer_bin("@modelcontextprotocol/server-filesystem", "mcp-server-filesystem")
+
+
+def memory_bin() -> Path:
+    """``@modelcontextprotocol/server-memory``: give it ``MEMORY_FILE_PATH`` in its env, always."""
+    return node_peer_bin("@modelcontextprotocol/server-memory", "mcp-server-memory")
+
+
+def python_peer_bin(command: str) -> Path:
+    """A PyPI peer's script in this interpreter's environment (the ``test`` extra)."""
+    beside = Path(sys.executable).parent / (f"{command}.exe" if os.name == "nt" else command)
     if beside.is_file():
         return beside
-    found = shutil.which("mcp-server-time")
+    found = shutil.which(command)
     if found is None:
-        pytest.fail("mcp-server-time is not installed; pip install -e '.[test]'", pytrace=False)
+        pytest.fail(f"{command} is not installed; pip install -e '.[test]'", pytrace=False)
     return Path(found)
+
+
+def time_server_bin() -> Path:
+    """``mcp-server-time`` (PyPI, speaks 2026-07-28)."""
+    return python_peer_bin("mcp-server-time")
+
+
+def git_server_bin() -> Path:
+    """``mcp-server-git --repository REPO`` (PyPI, speaks 2026-07-28)."""
+    return python_peer_bin("mcp-server-git")
+
+
+def fetch_server_bin() -> Path:
+    """``mcp-server-fetch --allow-private-ips`` (PyPI, speaks 2026-07-28; refuses 127.0.0.1 without the flag)."""
+    return python_peer_bin("mcp-server-fetch")
 
 
 def free_port() -> int:
