@@ -40,6 +40,18 @@ def _badges(tool: Any) -> str:
     return "".join(out)
 
 
+def not_sent(missing: list[tuple[str, ...]], trouble: str) -> str:
+    """One line for a Run that sent nothing: the required arguments left empty, by name, then
+    whatever else is wrong."""
+    parts = []
+    if missing:
+        names = ", ".join(".".join(path) for path in missing)
+        parts.append(f"missing required argument{'s' if len(missing) > 1 else ''} {names}")
+    if trouble:
+        parts.append(trouble)
+    return "; ".join(parts) + " — nothing was sent"
+
+
 class ToolsPanel(Panel):
     def __init__(self, history: History) -> None:
         super().__init__()
@@ -169,12 +181,21 @@ class ToolsPanel(Panel):
         try:
             args = form.values()
         except ValueError:
-            self.show_error("some fields need attention (see below them)")
+            missing = form.missing()
+            form.show_errors([(path, "required") for path in missing])
+            self.show_error(not_sent(missing, "some fields cannot be read (see below them)"))
             return None
         problems = self.checker.field_errors(self.tools[name].input_schema, args)
-        if problems:
-            form.show_errors(problems)
-            self.show_error(f"{len(problems)} argument{'s' if len(problems) > 1 else ''} to fix before running")
+        missing = form.missing()
+        missing += [path for path, message in problems if message == "required" and path not in missing]
+        others = [(path, message) for path, message in problems if message != "required"]
+        if missing or others:
+            form.show_errors([*((path, "required") for path in missing), *others])
+            count = len(others)
+            more = "more " if missing else ""
+            self.show_error(
+                not_sent(missing, f"{count} {more}argument{'s' if count > 1 else ''} to fix" if count else "")
+            )
             return None
         self.show_error(None)
         return args
@@ -197,6 +218,7 @@ class ToolsPanel(Panel):
             return
         args = self.arguments()
         if args is None:
+            self.status.value = ""  # the last run's "✓ ok" is not about these arguments
             return
         name = str(self.list.value)
         self.idle.clear()
