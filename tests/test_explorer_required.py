@@ -108,6 +108,8 @@ def test_get_sum_starts_empty_and_run_names_what_is_missing(everything: Explorer
     error = one_line_error(everything)
     assert "missing required arguments a, b" in error and "nothing was sent" in error
     assert "required" in tools.form.field("a").error.value and "required" in tools.form.field("b").error.value
+    tools.copy.click()  # no code for a call that could not be made either
+    assert "missing required arguments a, b" in one_line_error(everything) and tools.code.magic == ""
     a.value = "2"
     tools.run.click()
     error = one_line_error(everything)

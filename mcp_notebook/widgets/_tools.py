@@ -40,8 +40,8 @@ def _badges(tool: Any) -> str:
     return "".join(out)
 
 
-def not_sent(missing: list[tuple[str, ...]], trouble: str) -> str:
-    """One line for a Run that sent nothing: the required arguments left empty, by name, then
+def problem_line(missing: list[tuple[str, ...]], trouble: str) -> str:
+    """One line for arguments that cannot go out: the required ones left empty, by name, then
     whatever else is wrong."""
     parts = []
     if missing:
@@ -49,7 +49,7 @@ def not_sent(missing: list[tuple[str, ...]], trouble: str) -> str:
         parts.append(f"missing required argument{'s' if len(missing) > 1 else ''} {names}")
     if trouble:
         parts.append(trouble)
-    return "; ".join(parts) + " — nothing was sent"
+    return "; ".join(parts)
 
 
 class ToolsPanel(Panel):
@@ -172,9 +172,11 @@ class ToolsPanel(Panel):
         name = self.list.value
         return self.forms.get(name) if name else None
 
-    def arguments(self) -> dict[str, Any] | None:
-        """The form's arguments, or None after showing what is wrong with them."""
+    def arguments(self, sending: bool = False) -> dict[str, Any] | None:
+        """The form's arguments, or None after showing what is wrong with them (and, when
+        ``sending``, that nothing was sent)."""
         form, name = self.form, self.list.value
+        then = " — nothing was sent" if sending else ""
         if form is None or name is None:
             self.show_error("pick a tool first")
             return None
@@ -183,7 +185,7 @@ class ToolsPanel(Panel):
         except ValueError:
             missing = form.missing()
             form.show_errors([(path, "required") for path in missing])
-            self.show_error(not_sent(missing, "some fields cannot be read (see below them)"))
+            self.show_error(problem_line(missing, "some values cannot be read (see below)") + then)
             return None
         problems = self.checker.field_errors(self.tools[name].input_schema, args)
         missing = form.missing()
@@ -193,9 +195,8 @@ class ToolsPanel(Panel):
             form.show_errors([*((path, "required") for path in missing), *others])
             count = len(others)
             more = "more " if missing else ""
-            self.show_error(
-                not_sent(missing, f"{count} {more}argument{'s' if count > 1 else ''} to fix" if count else "")
-            )
+            trouble = f"{count} {more}argument{'s' if count > 1 else ''} to fix" if count else ""
+            self.show_error(problem_line(missing, trouble) + then)
             return None
         self.show_error(None)
         return args
@@ -216,7 +217,7 @@ class ToolsPanel(Panel):
         if self.server is None:
             self.show_error("no server selected")
             return
-        args = self.arguments()
+        args = self.arguments(sending=True)
         if args is None:
             self.status.value = ""  # the last run's "✓ ok" is not about these arguments
             return
