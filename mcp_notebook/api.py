@@ -150,13 +150,16 @@ class Hub:
         timeout: float | None = None,
         protocol: str = "auto",
         replay: str | os.PathLike[str] | None = None,
+        replay_from: str | None = None,
         auth: Any = None,
     ) -> config.ServerSpec:
         """Build the ``ServerSpec`` that ``connect`` would use (see ``connect`` for the rules)."""
+        if replay_from is not None and replay is None:
+            raise UsageProblem("replay_from= picks a server of a recording; give replay=PATH with it")
         if replay is not None:
             if target is not None or command is not None or url is not None or server is not None:
                 raise UsageProblem("replay= serves a recording instead of a server: give it without a target")
-            server = _replay_server(self, name, replay)
+            server = _replay_server(self, name, replay, replay_from)
         if protocol not in ("auto", "legacy"):
             raise UsageProblem(f"protocol is 'auto' (either era) or 'legacy' (initialize only), not {protocol!r}")
         spec = self._spec(name, target, command, url, headers, env, cwd, sse, server, timeout)
@@ -427,7 +430,8 @@ class Hub:
 
     def record(self, path: str | os.PathLike[str]) -> Recording:
         """Write every call and its result to ``path`` (JSON Lines) until ``.stop()``; also a
-        context manager. ``connect(name, replay=path)`` serves the recording back."""
+        context manager. ``connect(name, replay=path)`` serves the recording back (under any name;
+        ``replay_from=`` picks a server when the recording holds several)."""
         current = self.recording
         if current is not None and current.active:
             raise UsageProblem(f"already recording to {current.path}; stop that first (%mcp record --stop, or .stop())")
@@ -1269,9 +1273,10 @@ def _output_schema(conn: Connection, tool: str) -> dict[str, Any] | None:
     return schema or None  # the listing's own dict: read, never changed
 
 
-def _replay_server(hub: Hub, name: str, path: str | os.PathLike[str]) -> Any:
+def _replay_server(hub: Hub, name: str, path: str | os.PathLike[str], replay_from: str | None) -> Any:
     """The replay server for ``path``: the live one under ``name`` when it replays the same file
-    (so connecting again is a no-op, as for any target), else a new one."""
+    (and the same recorded server, if ``replay_from`` names one), so connecting again is a no-op
+    as for any target; else a new one."""
     from pathlib import Path
 
     from .replay import replay_server
@@ -1280,6 +1285,7 @@ def _replay_server(hub: Hub, name: str, path: str | os.PathLike[str]) -> Any:
         existing = hub.registry.get(name).spec.server
     except NotConnected:
         existing = None
-    if getattr(existing, "recording", None) == Path(path).resolve():
+    same_file = getattr(existing, "recording", None) == Path(path).resolve()
+    if same_file and replay_from in (None, existing.recorded.name):
         return existing
-    return replay_server(path, name)
+    return replay_server(path, name, replay_from)

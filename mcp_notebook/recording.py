@@ -1,9 +1,13 @@
 """Recording calls and their results as JSON Lines, to replay them later with no server at all.
 
 ``with hub.record("calls.jsonl"): ...`` / ``%mcp record calls.jsonl`` … ``%mcp record --stop``.
-The first line names the format and its version; then, per server met, a ``server`` line (its
+The first line names the format and its version; then, per server used, a ``server`` line (its
 name, version and instructions) and a ``tools`` line (its tool listing, so a replay can list and
-check tools), then one line per tool call, resource read or prompt, with its result. Secrets are
+check tools), then one line per tool call, resource read or prompt, with its result. Only servers
+used while recording (a tool called, a resource read, a prompt got) are in the file: a listing
+alone is not a use, because listings happen without the user asking (the explorer, tab
+completion and argument checks all list), and a replay of a listing alone could answer nothing.
+When it stops, the recording says how to replay each server it holds. Secrets are
 left out: values of secret-looking argument keys become ``***``, and so does any text equal to a
 connection's credentials (header values, secrets in its URL, secret-looking environment values).
 Calls that failed (no result) are not recorded.
@@ -16,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import shlex
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -69,6 +74,8 @@ class Recording:
         self._notes_lock = threading.Lock()  # listeners run on the loop thread, the first notes here
         self._seen_servers: set[str] = set()
         self._listed: dict[tuple[str, str], frozenset[str]] = {}
+        self.used: dict[str, int] = {}
+        """Calls, reads and prompts recorded, by server (a map worker's ``demo~1`` counts as ``demo``)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file: Any = self.path.open("w", encoding="utf-8")
@@ -84,8 +91,6 @@ class Recording:
                 "client": f"mcp_notebook {__version__}",
             }
         )
-        for conn in hub.registry.all():
-            self._note_server(conn.name)
         self._offs: list[Callable[[], None]] = [
             hub.events.on("tool_called", self._on_tool),
             hub.events.on("resource_read", self._on_read),
@@ -121,11 +126,14 @@ class Recording:
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         state = "recording to" if self.active else "recorded to"
-        text = f"{state} {self.path}: {self.calls} calls"
+        text = f"{state} {self.path}: {_count(self.calls, 'call')}"
         if self.skipped:
-            text += f" ({self.skipped} failed calls left out)"
+            text += f" ({_count(self.skipped, 'failed call')} left out)"
         if self.active:
             text += " · stop with %mcp record --stop"
+        elif self.used:
+            where = shlex.quote(str(self.path))
+            text += " · replay with " + " or ".join(f"%mcp connect {s} --replay {where}" for s in self.used)
         return mimebundle(
             {"text/plain": text, "text/html": f'<div style="{MUTED}">{esc(text)}</div>'}, include, exclude
         )
@@ -140,6 +148,11 @@ class Recording:
                 return
             self._file.write(line + "\n")
             self._file.flush()  # a crash loses nothing recorded so far
+
+    def _used(self, server: str) -> None:
+        name = base_name(server)
+        self.used[name] = self.used.get(name, 0) + 1
+        self.calls += 1
 
     def _conn(self, server: str) -> Connection | None:
         try:
@@ -201,7 +214,7 @@ class Recording:
             },
             credentials(conn) if conn else None,
         )
-        self.calls += 1
+        self._used(server)
 
     def _on_read(self, *, server: str, uri: str, seconds: float | None = None, result: Any = None, **_: Any) -> None:
         if result is None:
@@ -210,7 +223,7 @@ class Recording:
         conn = self._conn(server)
         entry = {"kind": "read", "server": base_name(server), "uri": uri, "result": dump_model(result)}
         self._write(entry, credentials(conn) if conn else None)
-        self.calls += 1
+        self._used(server)
 
     def _on_prompt(
         self, *, server: str, prompt: str, arguments: Any, result: Any = None, status: str = "ok", **_: Any
@@ -227,7 +240,11 @@ class Recording:
             "result": dump_model(result),
         }
         self._write(entry, credentials(conn) if conn else None)
-        self.calls += 1
+        self._used(server)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def credentials(conn: Connection) -> list[str]:

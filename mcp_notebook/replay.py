@@ -5,12 +5,18 @@ low-level MCP ``Server`` from the file: it lists the recorded tools (and prompts
 that were read) and answers each request by matching (tool, canonical JSON of the redacted
 arguments). A request answered several times answers in the recorded order, then repeats the
 last answer. A request that was never recorded ends as a clear error that names it.
+
+Which recorded server a connection serves: the one ``replay_from=`` (``--replay-from``) names;
+else the one named like the connection; else the only one with calls, whatever the connection is
+called (so ``%mcp connect demo2 --replay calls.jsonl`` works beside a live ``demo``). Servers
+with no calls (older recordings listed every connected server) are never picked by default.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +26,10 @@ import mcp_types as types
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
-from .errors import UsageProblem
+from .errors import UsageProblem, did_you_mean
 from .recording import FORMAT, VERSION, canonical
 
-__all__ = ["Recorded", "ReplayServer", "load", "replay_server"]
+__all__ = ["Recorded", "ReplayServer", "load", "pick", "replay_server"]
 
 
 @dataclass
@@ -39,6 +45,11 @@ class Recorded:
     calls: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     reads: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     got: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def used(self) -> bool:
+        """Whether anything of this server was called, read or got (not just listed)."""
+        return bool(self.calls or self.reads or self.got)
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Recorded]:
@@ -102,24 +113,32 @@ class ReplayServer(Server[Any]):
     recorded: Recorded
 
 
-def replay_server(path: str | os.PathLike[str], name: str) -> ReplayServer:
-    """A server that replays what ``name`` did in the recording at ``path``.
-
-    A recording of one server replays under any name; with several, ``name`` picks one.
-    """
-    servers = load(path)
-    file = Path(path)
-    if name in servers:
-        rec = servers[name]
-    elif len(servers) == 1:
-        rec = next(iter(servers.values()))
-    elif not servers:
+def pick(servers: dict[str, Recorded], file: Path, name: str, replay_from: str | None = None) -> Recorded:
+    """The recorded server the connection ``name`` serves (see the module docstring)."""
+    used = sorted(s for s, rec in servers.items() if rec.used)
+    if replay_from is not None:
+        if replay_from in servers:
+            return servers[replay_from]
+        recorded = f"it recorded {', '.join(used)}" if used else "it recorded no calls"
+        raise UsageProblem(f"no server {replay_from!r} in {file}; {recorded}{did_you_mean(replay_from, used)}")
+    if name in used:
+        return servers[name]
+    if len(used) == 1:
+        return servers[used[0]]
+    if not used:
         raise UsageProblem(f"{file} recorded no calls; record some with %mcp record PATH first")
-    else:
-        raise UsageProblem(
-            f"{file} recorded several servers ({', '.join(sorted(servers))}); "
-            f"connect under one of those names: %mcp connect {sorted(servers)[0]} --replay {file}"
-        )
+    where = shlex.quote(str(file))
+    raise UsageProblem(
+        f"{file} recorded several servers ({', '.join(used)}); pick one: "
+        f"%mcp connect {name} --replay {where} --replay-from {used[0]}"
+    )
+
+
+def replay_server(path: str | os.PathLike[str], name: str, replay_from: str | None = None) -> ReplayServer:
+    """A server that replays one server of the recording at ``path`` for the connection ``name``:
+    ``replay_from`` if given, else as the module docstring says."""
+    file = Path(path)
+    rec = pick(load(path), file, name, replay_from)
     served: dict[Any, int] = {}  # how many times each request was answered
 
     def answer(store: dict[Any, list[dict[str, Any]]], key: Any) -> dict[str, Any] | None:

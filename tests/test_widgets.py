@@ -282,14 +282,14 @@ def test_validation_shows_next_to_the_field_and_sends_nothing(explorer):
     ex.tools.list.value = "register"
     form = ex.tools.form
     form.field("person", "email").control.value = "not an email"
-    form.field("person", "age").control.value = -3
+    form.field("person", "age").control.value = "-3"  # required, no default: a text box
     ex.tools.run.click()
     assert "does not match" in form.field("person", "email").error.value
     assert "minimum" in form.field("person", "age").error.value
     assert "2 arguments to fix" in ex.tools.error.value
     assert ex.tools.handle is None  # nothing was sent
     form.field("person", "email").control.value = "ada@example.org"
-    form.field("person", "age").control.value = 36
+    form.field("person", "age").control.value = "36"
     ex.tools.run.click()
     assert ex.tools.wait_idle()
     assert "registered ada@example.org" in shown(ex.tools.result)
@@ -306,7 +306,7 @@ def test_server_text_is_escaped_everywhere(explorer):
         assert "<script" not in html and "<img" not in html and "<b>bold?</b>" not in html
         assert "&lt;script&gt;" in html
     ex.tools.form.field("person", "email").control.value = "a@b"
-    ex.tools.form.field("person", "age").control.value = 1
+    ex.tools.form.field("person", "age").control.value = "1"
     ex.tools.run.click()
     assert ex.tools.wait_idle()
     result_html = shown(ex.tools.result, "text/html")
@@ -419,7 +419,7 @@ def test_server_questions_become_forms_in_the_explorer(explorer):
     assert "mcpnb-ask" in box._dom_classes and "You are adopting Flipper" in box.children[0].value
     accept = box.children[2].children[0]
     accept.click()  # name is required and empty: the form says so and nothing is sent
-    assert "fix the fields" in box.children[3].value
+    assert "fill in name; fix the fields" in box.children[3].value
     form_fields = box.children[1].children[1].children
     name_box = next(f for f in form_fields if "mcpnb-field-name" in f.children[0]._dom_classes)
     name_box.children[0].value = "Fran"

@@ -105,8 +105,11 @@ def _history(parser: CommandParser) -> Handler:
     "record",
     "Record every call and its result to a JSON Lines file, for replaying without the server.",
     usage="%(prog)s PATH | --stop",
-    epilog="Replay with %mcp connect NAME --replay PATH. Secret-looking argument values and the "
-    "connection's credentials are left out of the file. Example: %mcp record calls.jsonl ... %mcp record --stop",
+    epilog="Only the servers used while recording (a tool called, a resource read, a prompt got) go in the "
+    "file, each with its listings; listing alone is not a use. Replay with %mcp connect NAME --replay PATH, "
+    "under any NAME (beside the live server too); --replay-from SERVER picks one when the file holds several. "
+    "Secret-looking argument values and the connection's credentials are left out of the file. "
+    "Example: %mcp record calls.jsonl ... %mcp record --stop",
 )
 def _record(parser: CommandParser) -> Handler:
     parser.add_argument("path", nargs="?", help="the file to write (replaced if it exists)")
@@ -150,16 +153,29 @@ def _with_replay() -> None:
     connect = COMMANDS["connect"]
     parser = connect.parser
     parser.add_argument("--replay", metavar="PATH", help="serve a recording (%%mcp record) instead of a server")
-    parser.usage = (parser.usage or "").rstrip() + "\n       %(prog)s NAME --replay PATH"
+    parser.add_argument(
+        "--replay-from",
+        metavar="SERVER",
+        help="with --replay: the recorded server to serve, when the recording holds several "
+        "(default: the one named NAME, or the only one)",
+    )
+    parser.usage = (parser.usage or "").rstrip() + "\n       %(prog)s NAME --replay PATH [--replay-from SERVER]"
     original = connect.run
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         if args.replay is None:
+            if args.replay_from is not None:
+                raise UsageProblem(
+                    "--replay-from picks a server of a recording; give --replay PATH with it: "
+                    "%mcp connect NAME --replay PATH --replay-from SERVER"
+                )
             return original(ctx, args, command_words)
         others = args.env or args.cwd or args.header or args.sse or args.config or command_words is not None
         if others or len(args.words) != 1:
             raise UsageProblem("--replay serves a recording in place of a server: %mcp connect NAME --replay PATH")
-        return ctx.hub.connect(str(args.words[0]), replay=config.expand_vars(str(args.replay)))
+        return ctx.hub.connect(
+            str(args.words[0]), replay=config.expand_vars(str(args.replay)), replay_from=args.replay_from
+        )
 
     COMMANDS["connect"] = dataclasses.replace(connect, run=run)
 

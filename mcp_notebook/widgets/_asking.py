@@ -85,7 +85,9 @@ class WidgetAsker:
             problems = self.checker.field_errors(ask.schema, content)
             if problems:
                 form.show_errors(problems)
-                note.value = "<span style='color:#d9534f'>fix the fields marked above</span>"
+                empty = [".".join(path) for path, message in problems if message == "required"]
+                say = f"fill in {', '.join(empty)}; " if empty else ""
+                note.value = f"<span style='color:#d9534f'>{esc(say)}fix the fields marked above</span>"
                 return
             reply(types.ElicitResult(action="accept", content=content))
 

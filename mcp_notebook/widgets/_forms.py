@@ -4,8 +4,10 @@
 where the schema bounds them), checkboxes, dropdowns for ``enum`` and titled ``oneOf``, a
 multi-select for arrays of choices, a one-value-per-line editor for arrays of scalars, sub-forms
 for nested objects, and a JSON editor for anything else. Required fields are marked ``*``,
-defaults are filled in, descriptions are shown (escaped) as hints, and ``show_errors`` puts each
-validation message under its field. The whole form can switch to raw JSON and back.
+defaults are filled in, and a field with no default starts empty whatever its type (a number is
+not 0, a flag is not false: nothing is sent that the user did not choose; ``missing()`` lists the
+required ones still empty). Descriptions are shown (escaped) as hints, and ``show_errors`` puts
+each validation message under its field. The whole form can switch to raw JSON and back.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ UNSET = object()
 """The value of a field left empty: the argument is not sent."""
 
 _LABEL = {"description_width": "initial"}
+_EMPTY_PLACEHOLDER = {True: "(required)", False: "(not set)"}
 _HINT = "font-size:0.85em;opacity:0.7;line-height:1.3"
 
 
@@ -153,17 +156,18 @@ class TextField(Field):
 
 
 class NumberField(Field):
-    """Integer or number. Optional ones without a default are free text, so they can stay empty."""
+    """Integer or number. Those without a default are free text, so they start empty: a numeric
+    box always holds a number, and a 0 the user never typed would be sent as their choice."""
 
     def __init__(self, *a: Any) -> None:
         super().__init__(*a)
         self.integer = "integer" in type_names(self.schema) and "number" not in type_names(self.schema)
         default = _default(self.schema)
-        self.free = not self.required and default is UNSET
+        self.free = default is UNSET
         lo, hi = self.schema.get("minimum"), self.schema.get("maximum")
         common = {"description": self.label, "style": _LABEL}
         if self.free:
-            self.control: w.Widget = w.Text(placeholder="(not set)", **common)
+            self.control: w.Widget = w.Text(placeholder=_EMPTY_PLACEHOLDER[self.required], **common)
         elif lo is not None and hi is not None:
             cls = w.BoundedIntText if self.integer else w.BoundedFloatText
             self.control = cls(min=lo, max=hi, value=default if default is not UNSET else lo, **common)
@@ -194,10 +198,17 @@ class NumberField(Field):
 
 
 class BoolField(Field):
+    """A checkbox where the schema gives a default; otherwise not set / true / false.
+
+    A checkbox has no empty state: unticked reads as false. For a required flag with no default
+    that false would be sent as the user's answer without their ever choosing it (as a 0 would
+    for a number), so such a flag starts "(not set)" and Run asks for it like any missing field.
+    """
+
     def __init__(self, *a: Any) -> None:
         super().__init__(*a)
         default = _default(self.schema)
-        self.tristate = not self.required and default is UNSET
+        self.tristate = default is UNSET
         if self.tristate:
             self.control: w.Widget = w.Dropdown(
                 options=[("(not set)", UNSET), ("true", True), ("false", False)], description=self.label, style=_LABEL
@@ -256,7 +267,8 @@ class MultiChoiceField(Field):
 
     def value(self) -> Any:
         chosen = list(self.control.value)
-        return chosen if chosen or self.required else UNSET
+        # Nothing chosen is empty, unless the schema's default (shown, and required) is [] itself.
+        return chosen if chosen or (self.required and _default(self.schema) == []) else UNSET
 
     def set_value(self, value: Any) -> None:
         if isinstance(value, list):
@@ -284,7 +296,7 @@ class ListField(Field):
     def value(self) -> Any:
         lines = [line.strip() for line in self.control.value.splitlines() if line.strip()]
         if not lines:
-            return [] if self.required else UNSET
+            return [] if self.required and _default(self.schema) == [] else UNSET
         return [self._item(line, n) for n, line in enumerate(lines, 1)]
 
     def _item(self, text: str, n: int) -> Any:
@@ -492,6 +504,28 @@ class SchemaForm:
                 out[f.name] = value
         if bad:
             raise ValueError("some fields could not be read")
+        return out
+
+    def missing(self) -> list[tuple[str, ...]]:
+        """The paths of required fields left empty, in form order (the JSON mode has no fields:
+        the schema check finds what its text leaves out)."""
+        if self.mode.value == "JSON":
+            return []
+        out: list[tuple[str, ...]] = []
+
+        def walk(fields: list[Field]) -> None:
+            for f in fields:
+                try:
+                    value = f.value()
+                except _Invalid:
+                    continue  # filled in, just unreadable: its own error says so
+                if isinstance(f, ObjectField):
+                    if f.required or value is not UNSET:  # only an object that is sent needs its parts
+                        walk(f.children)
+                elif f.required and value is UNSET:
+                    out.append(f.path)
+
+        walk(self.top)
         return out
 
     def _blame(self, top: Field, message: str) -> None:

@@ -40,6 +40,18 @@ def _badges(tool: Any) -> str:
     return "".join(out)
 
 
+def problem_line(missing: list[tuple[str, ...]], trouble: str) -> str:
+    """One line for arguments that cannot go out: the required ones left empty, by name, then
+    whatever else is wrong."""
+    parts = []
+    if missing:
+        names = ", ".join(".".join(path) for path in missing)
+        parts.append(f"missing required argument{'s' if len(missing) > 1 else ''} {names}")
+    if trouble:
+        parts.append(trouble)
+    return "; ".join(parts)
+
+
 class ToolsPanel(Panel):
     def __init__(self, history: History) -> None:
         super().__init__()
@@ -160,21 +172,31 @@ class ToolsPanel(Panel):
         name = self.list.value
         return self.forms.get(name) if name else None
 
-    def arguments(self) -> dict[str, Any] | None:
-        """The form's arguments, or None after showing what is wrong with them."""
+    def arguments(self, sending: bool = False) -> dict[str, Any] | None:
+        """The form's arguments, or None after showing what is wrong with them (and, when
+        ``sending``, that nothing was sent)."""
         form, name = self.form, self.list.value
+        then = " — nothing was sent" if sending else ""
         if form is None or name is None:
             self.show_error("pick a tool first")
             return None
         try:
             args = form.values()
         except ValueError:
-            self.show_error("some fields need attention (see below them)")
+            missing = form.missing()
+            form.show_errors([(path, "required") for path in missing])
+            self.show_error(problem_line(missing, "some values cannot be read (see below)") + then)
             return None
         problems = self.checker.field_errors(self.tools[name].input_schema, args)
-        if problems:
-            form.show_errors(problems)
-            self.show_error(f"{len(problems)} argument{'s' if len(problems) > 1 else ''} to fix before running")
+        missing = form.missing()
+        missing += [path for path, message in problems if message == "required" and path not in missing]
+        others = [(path, message) for path, message in problems if message != "required"]
+        if missing or others:
+            form.show_errors([*((path, "required") for path in missing), *others])
+            count = len(others)
+            more = "more " if missing else ""
+            trouble = f"{count} {more}argument{'s' if count > 1 else ''} to fix" if count else ""
+            self.show_error(problem_line(missing, trouble) + then)
             return None
         self.show_error(None)
         return args
@@ -195,8 +217,9 @@ class ToolsPanel(Panel):
         if self.server is None:
             self.show_error("no server selected")
             return
-        args = self.arguments()
+        args = self.arguments(sending=True)
         if args is None:
+            self.status.value = ""  # the last run's "✓ ok" is not about these arguments
             return
         name = str(self.list.value)
         self.idle.clear()

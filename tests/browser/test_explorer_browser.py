@@ -105,6 +105,42 @@ def test_explorer_runs_a_query(lab: Lab) -> None:
     assert not lab.dialogs
 
 
+def test_required_numbers_start_empty_and_run_names_the_missing(lab: Lab) -> None:
+    """server-everything's get-sum needs numbers a and b: the boxes start empty (not 0), Run names
+    both and sends nothing, and a later invalid value leaves no old "✓ ok" beside its error."""
+    from ..peers import everything_js
+
+    expect = _expect()
+    setup = f"%load_ext mcp_notebook\n%mcp connect ev -- node {everything_js()} stdio"
+    explorer = open_explorer(lab, "explore_sum.ipynb", setup, "%mcp explore ev")
+    pick_tool(explorer, "get-sum")
+    a = explorer.locator(".mcpnb-field-a input")
+    b = explorer.locator(".mcpnb-field-b input")
+    expect(a).to_have_value("")
+    expect(b).to_have_value("")
+    run, status = explorer.locator("button.mcpnb-run"), explorer.locator(".mcpnb-status")
+    run.click()
+    problem = explorer.locator(".mcpnb-error:visible", has_text="nothing was sent")
+    expect(problem).to_contain_text("missing required arguments a, b")
+    result = explorer.locator(".mcpnb-result-area .mcpnb-result")
+    expect(result).to_have_count(0)
+
+    for box, value in ((a, "2"), (b, "40")):
+        box.fill(value)
+        box.press("Tab")
+    run.click()
+    expect(result).to_contain_text("The sum of 2 and 40 is 42.", timeout=30_000)
+    expect(status).to_contain_text("✓ ok")
+    expect(problem).to_have_count(0)
+
+    a.fill("one")
+    a.press("Tab")
+    run.click()
+    expect(explorer.locator(".mcpnb-error:visible", has_text="'one' is not a number")).to_have_count(1)
+    expect(status).not_to_contain_text("ok")
+    lab.screenshot("explorer-required.png")
+
+
 PWNED = "typeof window.__pwned"
 # Elements that could only come from server text rendered as HTML, inside the explorer.
 INJECTED = """(root) => {
