@@ -218,11 +218,19 @@ class Hub:
         self, on_elicit: ElicitPolicy, on_sample: SamplePolicy, roots: Sequence[str | os.PathLike[str]] | None
     ) -> dict[str, Any]:
         policy = Policy(on_elicit, on_sample)
-        return {
-            **self._options(),
-            "policy": policy,
-            "roots": [os.fspath(r) for r in roots] if roots is not None else None,
-        }
+        return {**self._options(), "policy": policy, "roots": root_paths(roots)}
+
+    def _connect_in(
+        self, inbox: Inbox, spec: config.ServerSpec, options: dict[str, Any]
+    ) -> Coroutine[Any, Any, Connection]:
+        """The registry's connect, telling the calling cell what a repeated connect changed."""
+
+        def tell(text: str) -> None:
+            import sys
+
+            inbox.post(lambda: print(text, file=sys.stderr))
+
+        return signing_in(inbox, self.registry.connect(spec, on_change=tell, **options))
 
     def connect(
         self,
@@ -239,7 +247,7 @@ class Hub:
         options = self._connect_options(on_elicit, on_sample, roots)
         self._install_exit_hook()
         _warm_up()
-        conn = self.run(lambda inbox: signing_in(inbox, self.registry.connect(spec, **options)))
+        conn = self.run(lambda inbox: self._connect_in(inbox, spec, options))
         self.events.emit("connected", server=conn.name)
         return Server(self, conn)
 
@@ -257,7 +265,7 @@ class Hub:
         options = self._connect_options(on_elicit, on_sample, roots)
         self._install_exit_hook()
         _warm_up()
-        conn = await self.arun(lambda inbox: signing_in(inbox, self.registry.connect(spec, **options)))
+        conn = await self.arun(lambda inbox: self._connect_in(inbox, spec, options))
         self.events.emit("connected", server=conn.name)
         return Server(self, conn)
 
@@ -266,7 +274,7 @@ class Hub:
         return Server(self, self.registry.get(name))
 
     def _connect_spec(self, spec: config.ServerSpec, options: dict[str, Any]) -> Connection:
-        return self.run(lambda inbox: signing_in(inbox, self.registry.connect(spec, **options)))
+        return self.run(lambda inbox: self._connect_in(inbox, spec, options))
 
     def config(self, path: str | os.PathLike[str]) -> ConfigList:
         """The servers a host config file declares (Claude Desktop, Claude Code, VS Code, Cursor)."""
@@ -329,7 +337,8 @@ class Hub:
         return attach(spec, auth, self.registry)
 
     def servers(self, names: Sequence[str] | None = None) -> ServerList:
-        """A table of the connections (or of those named): name, state, transport, protocol, server."""
+        """A table of the connections (or of those named): name, state, transport, protocol, server,
+        target and the roots offered to it."""
         return ServerList([_server_row(c) for c in self.registry.all() if names is None or c.name in names])
 
     def logout(self, url: str) -> bool:
@@ -497,6 +506,8 @@ class Server:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
         row = _server_row(self.connection)
         facts = " · ".join(str(row[k]) for k in ("state", "transport", "protocol", "server", "version") if row[k])
+        if row["roots"]:
+            facts += f" · roots: {row['roots']}"
         html = f'<div><b>{esc(self.name)}</b> <span style="{MUTED}">{esc(facts)}</span>'
         if self.instructions:
             html += f'<details><summary style="{MUTED}">instructions</summary>'
@@ -836,26 +847,34 @@ class Server:
         self._hub.run(lambda inbox: conn.unsubscribe(uri))
 
     def roots(self) -> list[str]:
-        """The folders offered to the server as roots (the working directory, unless changed)."""
+        """The folders offered to the server as roots: none unless given (``connect(roots=...)``)."""
         return list(self.connection.roots)
 
     def set_roots(self, roots: Sequence[str | os.PathLike[str]]) -> list[str]:
-        """Offer these folders instead (a 2025-era server is told the list changed)."""
-        paths = [os.fspath(r) for r in roots]
+        """Offer these folders instead (a 2025-era server is told the list changed).
+
+        Only a connection made with roots can change them: whether a session offers roots is
+        fixed when it starts, so gaining the first root or losing the last needs a new connection.
+        """
+        paths = root_paths(roots)
         self._hub.run(lambda inbox: self.connection.set_roots(paths))
         return self.roots()
 
     def add_root(self, path: str | os.PathLike[str]) -> list[str]:
-        """Offer one more folder as a root."""
+        """Offer one more folder as a root (see ``set_roots``)."""
         current = self.roots()
-        return self.set_roots([*current, os.fspath(path)] if os.fspath(path) not in current else current)
+        (added,) = root_paths([path])
+        return self.set_roots([*current, added] if added not in current else current)
 
     def remove_root(self, path: str | os.PathLike[str]) -> list[str]:
-        """Stop offering a folder as a root."""
+        """Stop offering a folder as a root (see ``set_roots``)."""
         current = self.roots()
-        if os.fspath(path) not in current:
-            raise UsageProblem(f"{os.fspath(path)!r} is not a root of {self.name!r} (roots: {', '.join(current)})")
-        return self.set_roots([r for r in current if r != os.fspath(path)])
+        given = os.fspath(path)
+        gone = given if given in current or "://" in given else os.path.abspath(os.path.expanduser(given))
+        if gone not in current:
+            offered = ", ".join(current) or "none"
+            raise UsageProblem(f"{given!r} is not a root of {self.name!r} (its roots: {offered})")
+        return self.set_roots([r for r in current if r != gone])
 
     def set_log_level(self, level: str) -> None:
         """Ask for server log messages at ``level`` and above (``debug`` … ``emergency``)."""
@@ -1111,6 +1130,30 @@ def _also_emit(
     return both
 
 
+def root_paths(roots: Sequence[str | os.PathLike[str]] | None) -> list[str]:
+    """The roots as offered: absolute paths (fixed now, not when the notebook changes folder), or URIs.
+
+    A path that does not exist here is refused: a typo would otherwise offer nothing, silently.
+    """
+    if roots is None:
+        return []
+    if isinstance(roots, (str, os.PathLike)):
+        raise UsageProblem(f"roots is a list of folders, not one: roots=[{os.fspath(roots)!r}]")
+    found: list[str] = []
+    for root in roots:
+        text = os.fspath(root)
+        if "://" not in text:
+            path = os.path.abspath(os.path.expanduser(text))
+            if not os.path.exists(path):
+                raise UsageProblem(
+                    f"root {text!r}: no folder {path} here (for a folder on the server's machine, give a file:// URI)"
+                )
+            text = path
+        if text not in found:
+            found.append(text)
+    return found
+
+
 def _server_row(conn: Connection) -> dict[str, Any]:
     info = conn.server_info
     return {
@@ -1121,6 +1164,7 @@ def _server_row(conn: Connection) -> dict[str, Any]:
         "server": info.name if info else "",
         "version": info.version if info else "",
         "target": conn.spec.describe(),
+        "roots": ", ".join(conn.roots),
         "pid": conn.pid,
         "death": conn.death or "",
     }
@@ -1197,8 +1241,10 @@ def connect(name: str = config.DEMO_NAME, target: Any = None, **kwargs: Any) -> 
     connect; ``protocol="legacy"`` skips the 2026-07-28 probe and uses the ``initialize``
     handshake. ``on_elicit=`` (``"accept-defaults"``, ``"decline"``, ``"cancel"`` or a function)
     and ``on_sample=`` (``"decline"`` or a function) answer the server's questions without asking
-    (see ``mcp_notebook.asking``); ``roots=`` lists the folders offered to it (default: the working
-    directory). Connecting again with the same name and target returns the live connection.
+    (see ``mcp_notebook.asking``); ``roots=`` lists the folders offered to it as roots (default:
+    none, and then the roots capability is not declared, so a server such as server-filesystem keeps
+    to the folders it was started with). Connecting again with the same name and target returns the
+    live connection, with the answer policies and roots given this time.
     """
     return default_hub().connect(name, target, **kwargs)
 

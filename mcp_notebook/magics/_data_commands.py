@@ -156,7 +156,8 @@ def _with_replay() -> None:
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         if args.replay is None:
             return original(ctx, args, command_words)
-        others = args.env or args.cwd or args.header or args.sse or args.config or command_words is not None
+        others = args.env or args.cwd or args.header or args.sse or args.config or args.root
+        others = others or command_words is not None
         if others or len(args.words) != 1:
             raise UsageProblem("--replay serves a recording in place of a server: %mcp connect NAME --replay PATH")
         return ctx.hub.connect(str(args.words[0]), replay=config.expand_vars(str(args.replay)))
