@@ -941,15 +941,21 @@ class Server:
         return learn
 
     def _map_prepare(self, tool: str, found: Any, data: Any, args: Any, options: dict[str, Any]) -> tuple[Any, Any]:
+        """(the result's index, the rows' arguments); settles ``options["concurrency"]`` and its note."""
         what = f"{self.name}.{tool}"
+        ann = found.annotations
         if options["retries"] and not options["retry_unsafe"]:
-            ann = found.annotations
             if not (ann is not None and (ann.idempotent_hint or ann.read_only_hint)):
                 raise UsageProblem(
                     f"retries re-send rows after transport failures, but {what} is not marked idempotent or "
                     "read-only, so a row could run twice; pass retry_unsafe=True (--retry-unsafe) to retry anyway"
                 )
-        return mapping.plan_arguments(data, args, found.input_schema, what)
+        index, rows = mapping.plan_arguments(data, args, found.input_schema, what)
+        read_only = bool(ann is not None and ann.read_only_hint)
+        options["concurrency"], options["note"] = mapping.choose_concurrency(
+            options["concurrency"], options["workers"], len(rows), read_only, what
+        )
+        return index, rows
 
     def _map_run(
         self, tool: str, rows: list[dict[str, Any]], options: dict[str, Any], holder: list[mapping.MapRun]
@@ -959,6 +965,8 @@ class Server:
         def make(inbox: Inbox) -> Coroutine[Any, Any, None]:
             run = mapping.MapRun(self._hub, self, tool, rows, inbox)
             holder.append(run)
+            if options["note"]:
+                _say(inbox, self.connection, options["note"])  # once, as the rows start
             return run.run(
                 concurrency=options["concurrency"],
                 rate=options["rate"],
@@ -977,7 +985,7 @@ class Server:
         data: Any,
         args: Mapping[str, Any] | Sequence[str] | None = None,
         *,
-        concurrency: int = 16,
+        concurrency: int | None = None,
         rate: float | None = None,
         retries: int = 0,
         retry_unsafe: bool = False,
@@ -985,17 +993,25 @@ class Server:
         timeout: float | None = None,
         validate: bool = True,
         progress: bool | None = None,
+        keep: bool = False,
     ) -> pd.DataFrame:
         """Call ``tool`` once per row of ``data`` (a DataFrame or a list of dicts); a DataFrame back.
 
-        ``args`` maps each argument to ``"@column"`` (that row's value) or a constant (``"@@x"``
-        for the text ``"@x"``); a list of names takes each from the column of the same name; None
-        takes every column named like an argument. Missing values are left out (the tool's default
-        applies). At most ``concurrency`` calls run at once, at most ``rate`` a second.
+        ``args`` maps arguments to ``"@column"`` (that row's value) or a constant (``"@@x"`` for
+        the text ``"@x"``), and every argument it does not set comes from the column of the same
+        name, if any; a list of names takes each from the column of the same name (and nothing
+        else); None takes every column named like an argument. Missing values are left out (the
+        tool's default applies); a required argument that nothing gives is refused before any call.
+
+        At most ``concurrency`` calls run at once, at most ``rate`` a second. Left out,
+        ``concurrency`` is 16 for a tool marked read-only (``readOnlyHint``) and 1 for any other,
+        saying so once: servers that rewrite a file per write lose overlapping writes while
+        answering success. Give it to overlap the calls of a tool you know is safe.
 
         The result is aligned with ``data``'s index: the result's fields as columns (typed by the
         tool's output schema; a plain result is the ``result`` column), then ``status`` (``ok``,
-        ``tool error``, ``failed``, ``cancelled``), ``error`` and ``duration_ms``. ``retries``
+        ``tool error``, ``failed``, ``cancelled``), ``error`` and ``duration_ms``; ``keep=True``
+        puts the input's columns first (one named like a result column becomes ``input.NAME``). ``retries``
         re-sends a row after a transport failure or timeout (a dead server is reconnected first),
         never after a tool error; like ``call``, only for tools marked idempotent or read-only
         unless ``retry_unsafe``. ``workers=N`` spreads the rows over N connections to the same
@@ -1016,7 +1032,8 @@ class Server:
             if not holder:
                 raise
             holder[0].bar.close()  # the bar lives in this thread; its own close may not have come yet
-        return holder[0].to_frame(index, found.output_schema)
+        frame = holder[0].to_frame(index, found.output_schema)
+        return mapping.with_input(frame, data) if keep else frame
 
     async def amap(
         self,
@@ -1024,7 +1041,7 @@ class Server:
         data: Any,
         args: Mapping[str, Any] | Sequence[str] | None = None,
         *,
-        concurrency: int = 16,
+        concurrency: int | None = None,
         rate: float | None = None,
         retries: int = 0,
         retry_unsafe: bool = False,
@@ -1032,6 +1049,7 @@ class Server:
         timeout: float | None = None,
         validate: bool = True,
         progress: bool | None = None,
+        keep: bool = False,
     ) -> pd.DataFrame:
         """``map``, awaitable (cancelling the awaiting task cancels the calls still running)."""
         options = dict(
@@ -1042,7 +1060,8 @@ class Server:
         index, rows = self._map_prepare(tool, found, data, args, options)
         holder: list[mapping.MapRun] = []
         await self._hub.arun(self._map_run(tool, rows, options, holder))
-        return holder[0].to_frame(index, found.output_schema)
+        frame = holder[0].to_frame(index, found.output_schema)
+        return mapping.with_input(frame, data) if keep else frame
 
     def _read_many(
         self, uris: Sequence[str], timeout: float | None, concurrency: int
@@ -1113,9 +1132,13 @@ async def _safe_to_resend(conn: Connection, tool: str) -> bool:
 
 def _tell(inbox: Inbox, conn: Connection, text: str) -> None:
     """A note for the user: in the connection's log, and on stderr in the waiting cell."""
+    _say(inbox, conn, text, "warning")
+
+
+def _say(inbox: Inbox, conn: Connection, text: str, level: str = "info") -> None:
     import sys
 
-    conn.log.add("client", text, "warning")
+    conn.log.add("client", text, level)
     inbox.post(lambda: print(text, file=sys.stderr))
 
 
