@@ -133,9 +133,12 @@ def _split_args(
     if args is None:
         names = [c for c in columns if c in properties] if properties else columns
         if not names:
+            if not properties:
+                raise UsageProblem(f"{what} takes no arguments, so the rows have nothing to give it; call it once")
+            first = properties[0]
             raise UsageProblem(
                 f"{what}: no column is named like an argument of the tool (it takes: {', '.join(properties)}); "
-                "say which column feeds which argument: args={'species': '@species_col'} (--arg species=@species_col)"
+                f"say which column feeds which argument: --arg {first}=@COLUMN (args={{{first!r}: '@COLUMN'}})"
             )
         return {n: n for n in names}, {}
     if isinstance(args, (list, tuple)):

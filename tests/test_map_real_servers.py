@@ -78,6 +78,8 @@ def test_concurrency_given_is_taken_at_its_word(mem: Server, capsys: pytest.Capt
     assert "one row at a time" not in capsys.readouterr().err  # the user chose it: nothing to explain
     with pytest.raises(UsageProblem, match="workers=2 .*concurrency"):
         mem.map("create_entities", people(), workers=2)
+    with pytest.raises(UsageProblem, match="mem.read_graph takes no arguments"):
+        mem.map("read_graph", [{}, {}])
 
 
 def test_magic_map_over_a_writing_tool(ip, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -112,6 +114,8 @@ def test_missing_required_argument_is_found_once_before_any_call(hub: Hub, files
     message = str(problem.value)
     assert "'path'" in message and "head" in message and "tail" in message and "\n" not in message
     assert len(hub.history()) == 0  # refused before the first call
+    with pytest.raises(UsageProblem, match=r"it takes: path, tail, head\); .*--arg path=@COLUMN"):
+        fs.map("read_text_file", renamed[["file"]])  # no --arg, and no column named like an argument
     out = fs.map("read_text_file", renamed, {"path": "@file", "head": 1})
     assert list(out["status"]) == ["ok"] * 3
 
