@@ -221,11 +221,19 @@ class Hub:
         self, on_elicit: ElicitPolicy, on_sample: SamplePolicy, roots: Sequence[str | os.PathLike[str]] | None
     ) -> dict[str, Any]:
         policy = Policy(on_elicit, on_sample)
-        return {
-            **self._options(),
-            "policy": policy,
-            "roots": [os.fspath(r) for r in roots] if roots is not None else None,
-        }
+        return {**self._options(), "policy": policy, "roots": root_paths(roots)}
+
+    def _connect_in(
+        self, inbox: Inbox, spec: config.ServerSpec, options: dict[str, Any]
+    ) -> Coroutine[Any, Any, Connection]:
+        """The registry's connect, telling the calling cell what a repeated connect changed."""
+
+        def tell(text: str) -> None:
+            import sys
+
+            inbox.post(lambda: print(text, file=sys.stderr))
+
+        return signing_in(inbox, self.registry.connect(spec, on_change=tell, **options))
 
     def connect(
         self,
@@ -242,7 +250,7 @@ class Hub:
         options = self._connect_options(on_elicit, on_sample, roots)
         self._install_exit_hook()
         _warm_up()
-        conn = self.run(lambda inbox: signing_in(inbox, self.registry.connect(spec, **options)))
+        conn = self.run(lambda inbox: self._connect_in(inbox, spec, options))
         self.events.emit("connected", server=conn.name)
         return Server(self, conn)
 
@@ -260,7 +268,7 @@ class Hub:
         options = self._connect_options(on_elicit, on_sample, roots)
         self._install_exit_hook()
         _warm_up()
-        conn = await self.arun(lambda inbox: signing_in(inbox, self.registry.connect(spec, **options)))
+        conn = await self.arun(lambda inbox: self._connect_in(inbox, spec, options))
         self.events.emit("connected", server=conn.name)
         return Server(self, conn)
 
@@ -269,7 +277,7 @@ class Hub:
         return Server(self, self.registry.get(name))
 
     def _connect_spec(self, spec: config.ServerSpec, options: dict[str, Any]) -> Connection:
-        return self.run(lambda inbox: signing_in(inbox, self.registry.connect(spec, **options)))
+        return self.run(lambda inbox: self._connect_in(inbox, spec, options))
 
     def config(self, path: str | os.PathLike[str]) -> ConfigList:
         """The servers a host config file declares (Claude Desktop, Claude Code, VS Code, Cursor)."""
@@ -332,7 +340,8 @@ class Hub:
         return attach(spec, auth, self.registry)
 
     def servers(self, names: Sequence[str] | None = None) -> ServerList:
-        """A table of the connections (or of those named): name, state, transport, protocol, server."""
+        """A table of the connections (or of those named): name, state, transport, protocol, server,
+        target and the roots offered to it."""
         return ServerList([_server_row(c) for c in self.registry.all() if names is None or c.name in names])
 
     def logout(self, url: str) -> bool:
@@ -501,6 +510,8 @@ class Server:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
         row = _server_row(self.connection)
         facts = " · ".join(str(row[k]) for k in ("state", "transport", "protocol", "server", "version") if row[k])
+        if row["roots"]:
+            facts += f" · roots: {row['roots']}"
         html = f'<div><b>{esc(self.name)}</b> <span style="{MUTED}">{esc(facts)}</span>'
         if self.instructions:
             html += f'<details><summary style="{MUTED}">instructions</summary>'
@@ -840,26 +851,34 @@ class Server:
         self._hub.run(lambda inbox: conn.unsubscribe(uri))
 
     def roots(self) -> list[str]:
-        """The folders offered to the server as roots (the working directory, unless changed)."""
+        """The folders offered to the server as roots: none unless given (``connect(roots=...)``)."""
         return list(self.connection.roots)
 
     def set_roots(self, roots: Sequence[str | os.PathLike[str]]) -> list[str]:
-        """Offer these folders instead (a 2025-era server is told the list changed)."""
-        paths = [os.fspath(r) for r in roots]
+        """Offer these folders instead (a 2025-era server is told the list changed).
+
+        Only a connection made with roots can change them: whether a session offers roots is
+        fixed when it starts, so gaining the first root or losing the last needs a new connection.
+        """
+        paths = root_paths(roots)
         self._hub.run(lambda inbox: self.connection.set_roots(paths))
         return self.roots()
 
     def add_root(self, path: str | os.PathLike[str]) -> list[str]:
-        """Offer one more folder as a root."""
+        """Offer one more folder as a root (see ``set_roots``)."""
         current = self.roots()
-        return self.set_roots([*current, os.fspath(path)] if os.fspath(path) not in current else current)
+        (added,) = root_paths([path])
+        return self.set_roots([*current, added] if added not in current else current)
 
     def remove_root(self, path: str | os.PathLike[str]) -> list[str]:
-        """Stop offering a folder as a root."""
+        """Stop offering a folder as a root (see ``set_roots``)."""
         current = self.roots()
-        if os.fspath(path) not in current:
-            raise UsageProblem(f"{os.fspath(path)!r} is not a root of {self.name!r} (roots: {', '.join(current)})")
-        return self.set_roots([r for r in current if r != os.fspath(path)])
+        given = os.fspath(path)
+        gone = given if given in current or "://" in given else os.path.abspath(os.path.expanduser(given))
+        if gone not in current:
+            offered = ", ".join(current) or "none"
+            raise UsageProblem(f"{given!r} is not a root of {self.name!r} (its roots: {offered})")
+        return self.set_roots([r for r in current if r != gone])
 
     def set_log_level(self, level: str) -> None:
         """Ask for server log messages at ``level`` and above (``debug`` … ``emergency``)."""
@@ -926,15 +945,21 @@ class Server:
         return learn
 
     def _map_prepare(self, tool: str, found: Any, data: Any, args: Any, options: dict[str, Any]) -> tuple[Any, Any]:
+        """(the result's index, the rows' arguments); settles ``options["concurrency"]`` and its note."""
         what = f"{self.name}.{tool}"
+        ann = found.annotations
         if options["retries"] and not options["retry_unsafe"]:
-            ann = found.annotations
             if not (ann is not None and (ann.idempotent_hint or ann.read_only_hint)):
                 raise UsageProblem(
                     f"retries re-send rows after transport failures, but {what} is not marked idempotent or "
                     "read-only, so a row could run twice; pass retry_unsafe=True (--retry-unsafe) to retry anyway"
                 )
-        return mapping.plan_arguments(data, args, found.input_schema, what)
+        index, rows = mapping.plan_arguments(data, args, found.input_schema, what)
+        read_only = bool(ann is not None and ann.read_only_hint)
+        options["concurrency"], options["note"] = mapping.choose_concurrency(
+            options["concurrency"], options["workers"], len(rows), read_only, what
+        )
+        return index, rows
 
     def _map_run(
         self, tool: str, rows: list[dict[str, Any]], options: dict[str, Any], holder: list[mapping.MapRun]
@@ -944,6 +969,8 @@ class Server:
         def make(inbox: Inbox) -> Coroutine[Any, Any, None]:
             run = mapping.MapRun(self._hub, self, tool, rows, inbox)
             holder.append(run)
+            if options["note"]:
+                _say(inbox, self.connection, options["note"])  # once, as the rows start
             return run.run(
                 concurrency=options["concurrency"],
                 rate=options["rate"],
@@ -962,7 +989,7 @@ class Server:
         data: Any,
         args: Mapping[str, Any] | Sequence[str] | None = None,
         *,
-        concurrency: int = 16,
+        concurrency: int | None = None,
         rate: float | None = None,
         retries: int = 0,
         retry_unsafe: bool = False,
@@ -970,17 +997,25 @@ class Server:
         timeout: float | None = None,
         validate: bool = True,
         progress: bool | None = None,
+        keep: bool = False,
     ) -> pd.DataFrame:
         """Call ``tool`` once per row of ``data`` (a DataFrame or a list of dicts); a DataFrame back.
 
-        ``args`` maps each argument to ``"@column"`` (that row's value) or a constant (``"@@x"``
-        for the text ``"@x"``); a list of names takes each from the column of the same name; None
-        takes every column named like an argument. Missing values are left out (the tool's default
-        applies). At most ``concurrency`` calls run at once, at most ``rate`` a second.
+        ``args`` maps arguments to ``"@column"`` (that row's value) or a constant (``"@@x"`` for
+        the text ``"@x"``), and every argument it does not set comes from the column of the same
+        name, if any; a list of names takes each from the column of the same name (and nothing
+        else); None takes every column named like an argument. Missing values are left out (the
+        tool's default applies); a required argument that nothing gives is refused before any call.
+
+        At most ``concurrency`` calls run at once, at most ``rate`` a second. Left out,
+        ``concurrency`` is 16 for a tool marked read-only (``readOnlyHint``) and 1 for any other,
+        saying so once: servers that rewrite a file per write lose overlapping writes while
+        answering success. Give it to overlap the calls of a tool you know is safe.
 
         The result is aligned with ``data``'s index: the result's fields as columns (typed by the
         tool's output schema; a plain result is the ``result`` column), then ``status`` (``ok``,
-        ``tool error``, ``failed``, ``cancelled``), ``error`` and ``duration_ms``. ``retries``
+        ``tool error``, ``failed``, ``cancelled``), ``error`` and ``duration_ms``; ``keep=True``
+        puts the input's columns first (one named like a result column becomes ``input.NAME``). ``retries``
         re-sends a row after a transport failure or timeout (a dead server is reconnected first),
         never after a tool error; like ``call``, only for tools marked idempotent or read-only
         unless ``retry_unsafe``. ``workers=N`` spreads the rows over N connections to the same
@@ -1001,7 +1036,8 @@ class Server:
             if not holder:
                 raise
             holder[0].bar.close()  # the bar lives in this thread; its own close may not have come yet
-        return holder[0].to_frame(index, found.output_schema)
+        frame = holder[0].to_frame(index, found.output_schema)
+        return mapping.with_input(frame, data) if keep else frame
 
     async def amap(
         self,
@@ -1009,7 +1045,7 @@ class Server:
         data: Any,
         args: Mapping[str, Any] | Sequence[str] | None = None,
         *,
-        concurrency: int = 16,
+        concurrency: int | None = None,
         rate: float | None = None,
         retries: int = 0,
         retry_unsafe: bool = False,
@@ -1017,6 +1053,7 @@ class Server:
         timeout: float | None = None,
         validate: bool = True,
         progress: bool | None = None,
+        keep: bool = False,
     ) -> pd.DataFrame:
         """``map``, awaitable (cancelling the awaiting task cancels the calls still running)."""
         options = dict(
@@ -1027,7 +1064,8 @@ class Server:
         index, rows = self._map_prepare(tool, found, data, args, options)
         holder: list[mapping.MapRun] = []
         await self._hub.arun(self._map_run(tool, rows, options, holder))
-        return holder[0].to_frame(index, found.output_schema)
+        frame = holder[0].to_frame(index, found.output_schema)
+        return mapping.with_input(frame, data) if keep else frame
 
     def _read_many(
         self, uris: Sequence[str], timeout: float | None, concurrency: int
@@ -1098,9 +1136,13 @@ async def _safe_to_resend(conn: Connection, tool: str) -> bool:
 
 def _tell(inbox: Inbox, conn: Connection, text: str) -> None:
     """A note for the user: in the connection's log, and on stderr in the waiting cell."""
+    _say(inbox, conn, text, "warning")
+
+
+def _say(inbox: Inbox, conn: Connection, text: str, level: str = "info") -> None:
     import sys
 
-    conn.log.add("client", text, "warning")
+    conn.log.add("client", text, level)
     inbox.post(lambda: print(text, file=sys.stderr))
 
 
@@ -1115,6 +1157,30 @@ def _also_emit(
     return both
 
 
+def root_paths(roots: Sequence[str | os.PathLike[str]] | None) -> list[str]:
+    """The roots as offered: absolute paths (fixed now, not when the notebook changes folder), or URIs.
+
+    A path that does not exist here is refused: a typo would otherwise offer nothing, silently.
+    """
+    if roots is None:
+        return []
+    if isinstance(roots, (str, os.PathLike)):
+        raise UsageProblem(f"roots is a list of folders, not one: roots=[{os.fspath(roots)!r}]")
+    found: list[str] = []
+    for root in roots:
+        text = os.fspath(root)
+        if "://" not in text:
+            path = os.path.abspath(os.path.expanduser(text))
+            if not os.path.exists(path):
+                raise UsageProblem(
+                    f"root {text!r}: no folder {path} here (for a folder on the server's machine, give a file:// URI)"
+                )
+            text = path
+        if text not in found:
+            found.append(text)
+    return found
+
+
 def _server_row(conn: Connection) -> dict[str, Any]:
     info = conn.server_info
     return {
@@ -1125,6 +1191,7 @@ def _server_row(conn: Connection) -> dict[str, Any]:
         "server": info.name if info else "",
         "version": info.version if info else "",
         "target": conn.spec.describe(),
+        "roots": ", ".join(conn.roots),
         "pid": conn.pid,
         "death": conn.death or "",
     }
@@ -1201,8 +1268,10 @@ def connect(name: str = config.DEMO_NAME, target: Any = None, **kwargs: Any) -> 
     connect; ``protocol="legacy"`` skips the 2026-07-28 probe and uses the ``initialize``
     handshake. ``on_elicit=`` (``"accept-defaults"``, ``"decline"``, ``"cancel"`` or a function)
     and ``on_sample=`` (``"decline"`` or a function) answer the server's questions without asking
-    (see ``mcp_notebook.asking``); ``roots=`` lists the folders offered to it (default: the working
-    directory). Connecting again with the same name and target returns the live connection.
+    (see ``mcp_notebook.asking``); ``roots=`` lists the folders offered to it as roots (default:
+    none, and then the roots capability is not declared, so a server such as server-filesystem keeps
+    to the folders it was started with). Connecting again with the same name and target returns the
+    live connection, with the answer policies and roots given this time.
     """
     return default_hub().connect(name, target, **kwargs)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import os
 import sys
 import time
 import warnings
@@ -114,8 +113,10 @@ class Connection:
         self._prompts: dict[str, types.Prompt] | None = None
         self.checker = SchemaChecker()
         self.policy = policy or Policy()
-        self.roots: list[str] = list(roots) if roots is not None else [os.getcwd()]
-        """Folders offered to the server as roots (paths or file:// URIs)."""
+        self.roots: list[str] = list(roots or ())
+        """Folders offered to the server as roots (absolute paths or URIs); none unless the user named some."""
+        self.offers_roots = bool(self.roots)
+        """Whether the session declares the roots capability: fixed when it starts (see ``set_roots``)."""
         self._askers: list[Asker] = []  # askers of the calls in flight, newest last
         self.events = events or Events()
         self.watchers: dict[str, list[Callable[[], None]]] = {}
@@ -277,6 +278,11 @@ class Connection:
     async def _on_list_roots(self, context: Any) -> types.ListRootsResult:
         return types.ListRootsResult(roots=[_root(r) for r in self.roots])
 
+    async def _on_list_roots_undeclared(self, context: Any) -> types.ListRootsResult:
+        # A session that did not declare roots offers none, even to a server that asks anyway.
+        self.log.add("client", "the server asked for roots, which this connection does not offer: sent none")
+        return types.ListRootsResult(roots=[])
+
     def _request_meta(self) -> Any:
         # 2026-07-28 logging is opted into per request; the session stamps the level chosen at
         # connect, and a request's own _meta entry overrides it after a change.
@@ -296,13 +302,65 @@ class Connection:
         self.log.add("client", f"log level: {level}")
 
     async def set_roots(self, roots: list[str]) -> None:
-        """Offer these folders; a 2025-era server is told the list changed."""
-        self.roots = list(roots)
+        """Offer these folders; a 2025-era server is told the list changed.
+
+        Whether a session offers roots at all is declared when it starts, so a connection made
+        without roots cannot gain them, and one made with roots cannot drop the last: servers may
+        keep the last roots they were given (server-filesystem does). Both are refused with the fix.
+        """
+        roots = list(roots)
+        if roots and not self.offers_roots:
+            raise UsageProblem(
+                f"{self.name!r} was connected without roots, so it keeps to its own folders and cannot be "
+                f"offered any mid-session; `%mcp disconnect {self.name}` and connect again with --root DIR "
+                "(roots=[...]) to offer some"
+            )
+        if not roots and self.offers_roots:
+            raise UsageProblem(
+                f"that would take {self.name!r}'s last root away, but a server may keep the last roots it was "
+                f"given (server-filesystem does); offer another first, or `%mcp disconnect {self.name}` and "
+                "connect again without --root"
+            )
+        if roots == self.roots:
+            return
+        self.roots = roots
+        self.log.add("client", f"roots: {', '.join(roots)}")
         client = self.client
         if client is not None and self.protocol_version in _HANDSHAKE_VERSIONS:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", MCPDeprecationWarning)  # the spec deprecates roots in 2026-07-28
                 await client.send_roots_list_changed()
+
+    async def reconfigure(self, policy: Policy | None, roots: list[str] | None) -> list[str]:
+        """Apply the options of a repeated connect to this live connection; what changed, in words.
+
+        Answer policies are read at each request, so they change at once; roots change as in
+        ``set_roots`` (the server is told), and what ``set_roots`` refuses is refused here, before
+        anything changes.
+        """
+        roots = list(roots or ())
+        changes: list[str] = []
+        if roots != self.roots:
+            if bool(roots) != self.offers_roots:
+                had = "with" if self.offers_roots else "without"
+                raise UsageProblem(
+                    f"{self.name!r} is connected {had} roots, and whether a session offers roots is fixed when it "
+                    f"starts; `%mcp disconnect {self.name}` first, then connect again"
+                )
+            changes.append(f"--root {' '.join(roots)} (was {' '.join(self.roots)})")
+        policy = policy or Policy()
+        for option, new, old in (
+            ("--on-elicit", policy.on_elicit, self.policy.on_elicit),
+            ("--on-sample", policy.on_sample, self.policy.on_sample),
+        ):
+            if new != old:
+                changes.append(f"{option} {_policy_words(new)} (was {_policy_words(old)})")
+        self.policy = policy
+        if roots != self.roots:
+            await self.set_roots(roots)
+        if changes:
+            self.log.add("client", f"connected again: {'; '.join(changes)}")
+        return changes
 
     def __repr__(self) -> str:
         return f"<Connection {self.name} {self.state.value} {self.spec.describe()}>"
@@ -425,6 +483,10 @@ class Connection:
         try:
             async with self._make_client() as client:
                 self._keep_invalid_results(client)
+                if not self.offers_roots:
+                    # The SDK answers an undeclared roots/list with an error, which can fail a
+                    # 2026-era call that asks anyway; answer with no roots instead.
+                    client.session._list_roots_callback = self._on_list_roots_undeclared
                 self.client = client
                 self.state = State.READY
                 started.set_result(None)
@@ -464,7 +526,9 @@ class Connection:
             logging_callback=self._on_log_message,
             elicitation_callback=self._on_elicit,
             sampling_callback=self._on_sample,
-            list_roots_callback=self._on_list_roots,
+            # Without roots the capability is not declared at all (the SDK declares it exactly when
+            # a callback is given): a server then keeps to the folders it was started with.
+            list_roots_callback=self._on_list_roots if self.offers_roots else None,
             message_handler=self._on_message,
             client_info=types.Implementation(name=self._client_name, version=__version__),
         )
@@ -830,6 +894,15 @@ def _root(path_or_uri: str) -> types.Root:
 
     path = Path(path_or_uri).expanduser().resolve()
     return types.Root.model_validate({"uri": path.as_uri(), "name": path.name or str(path)})
+
+
+def _policy_words(rule: Any) -> str:
+    """An answer policy as the user gave it: ``ask``, a word, or ``{function}``."""
+    if rule is None:
+        return "ask"
+    if isinstance(rule, str):
+        return rule
+    return "{" + str(getattr(rule, "__name__", "function")) + "}"
 
 
 def _cache_mode(refresh: bool) -> Any:

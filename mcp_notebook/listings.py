@@ -193,7 +193,16 @@ class PromptList(Listing[Any]):
 class ServerList(Listing[dict[str, Any]]):
     """One row per connection: the snapshot taken when it was made."""
 
-    columns = ("name", "state", "transport", "protocol", "server", "version", "target")
+    columns: ClassVar[tuple[str, ...]] = (
+        "name",
+        "state",
+        "transport",
+        "protocol",
+        "server",
+        "version",
+        "target",
+        "roots",
+    )
     noun = "servers"
 
     def row(self, item: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Map a tool over the rows of a DataFrame (or a list of dicts): ``server.map(tool, rows, args)``.
 
-Arguments come from columns (``"@column"``) or are constants; calls run concurrently on the loop,
-at most ``concurrency`` at a time and at most ``rate`` a second; a progress bar is drawn in the
-caller's thread. The result is a DataFrame on the input's index: the result's fields as columns
+Arguments come from columns (``"@column"``, or a column named like the argument) or are
+constants; calls run on the loop, at most ``concurrency`` at a time (by default several only for
+tools marked read-only: servers that rewrite a file per write lose overlapping writes while
+answering success) and at most ``rate`` a second; a progress bar is drawn in the caller's thread. The result is a DataFrame on the input's index: the result's fields as columns
 (typed by the tool's output schema), then ``status`` (ok, tool error, failed, cancelled),
 ``error`` and ``duration_ms``. A failing row never sinks the others; transport failures (not tool
 errors) are retried per row when asked; an interrupt keeps the rows already finished.
@@ -29,12 +30,24 @@ if TYPE_CHECKING:
     from .api import Hub, Server
     from .results import ToolResult
 
-__all__ = ["CANCELLED", "FAILED", "OK", "TOOL_ERROR", "MapRun", "Outcome", "plan_arguments"]
+__all__ = [
+    "CANCELLED",
+    "FAILED",
+    "OK",
+    "TOOL_ERROR",
+    "MapRun",
+    "Outcome",
+    "choose_concurrency",
+    "plan_arguments",
+    "with_input",
+]
 
 OK, TOOL_ERROR, FAILED, CANCELLED = "ok", "tool error", "failed", "cancelled"
 META = ("status", "error", "duration_ms")
 RETRYABLE = (TransportFailed, CallTimeout)  # ServerDied is a TransportFailed
 WORKER_SEPARATOR = "~"  # worker connections are NAME~1, NAME~2, …: no user can type that name
+READ_ONLY_CONCURRENCY = 16  # calls at once by default, for tools marked read-only
+INPUT_PREFIX = "input."  # an input column kept beside a result column of the same name
 
 
 @dataclasses.dataclass(slots=True)
@@ -56,9 +69,11 @@ def plan_arguments(
     """(the index of the result, one argument mapping per row).
 
     ``args`` maps argument names to ``"@column"`` (a column) or a constant (``"@@x"`` is the text
-    ``"@x"``); a list of names takes each from the column of that name; None takes every column
-    named like one of the tool's arguments. Missing values (None, NaN, NA) are left out, so the
-    tool's default applies.
+    ``"@x"``), and every other argument of the tool is taken from the column of the same name,
+    if there is one; a list of names takes each from the column of that name (and nothing else);
+    None takes every column named like one of the tool's arguments. Missing values (None, NaN,
+    NA) are left out, so the tool's default applies. A required argument that nothing gives is
+    refused here, once, before any call.
     """
     import pandas as pd
 
@@ -96,8 +111,9 @@ def plan_arguments(
         if name not in columns:
             raise UsageProblem(
                 f"{what}: the rows have no column {name!r}{did_you_mean(name, columns)} "
-                f"(their columns: {', '.join(columns[:20])}{', …' if len(columns) > 20 else ''})"
+                f"(their columns: {_names(columns)})"
             )
+    _check_required(input_schema, from_columns, constants, columns, what)
     fixed = jsonable(constants)
     values = {arg: column(col) for arg, col in from_columns.items()}
     rows: list[dict[str, Any]] = []
@@ -117,9 +133,12 @@ def _split_args(
     if args is None:
         names = [c for c in columns if c in properties] if properties else columns
         if not names:
+            if not properties:
+                raise UsageProblem(f"{what} takes no arguments, so the rows have nothing to give it; call it once")
+            first = properties[0]
             raise UsageProblem(
                 f"{what}: no column is named like an argument of the tool (it takes: {', '.join(properties)}); "
-                "say which column feeds which argument: args={'species': '@species_col'} (--arg species=@species_col)"
+                f"say which column feeds which argument: --arg {first}=@COLUMN (args={{{first!r}: '@COLUMN'}})"
             )
         return {n: n for n in names}, {}
     if isinstance(args, (list, tuple)):
@@ -137,7 +156,79 @@ def _split_args(
             from_columns[str(key)] = value[1:]
         else:
             constants[str(key)] = value
+    # Setting one argument says nothing about the others: those still come from their columns.
+    for name in properties:
+        if name in columns and name not in from_columns and name not in constants:
+            from_columns[name] = name
     return from_columns, constants
+
+
+def _check_required(
+    schema: Mapping[str, Any] | None,
+    from_columns: Mapping[str, str],
+    constants: Mapping[str, Any],
+    columns: list[str],
+    what: str,
+) -> None:
+    """Refuse, once and before any call, a required argument that neither a column nor a constant gives."""
+    required = [str(r) for r in (schema or {}).get("required") or []]
+    missing = [r for r in required if r not in from_columns and r not in constants]
+    if not missing:
+        return
+    name = missing[0]
+    properties = (schema or {}).get("properties") or {}
+    takes = ", ".join(f"{p}{'*' if p in required else ''}" for p in properties)
+    raise UsageProblem(
+        f"{what}: nothing gives the required argument {name!r} (no column has that name and no argument "
+        f"sets it){did_you_mean(name, columns) or ';'} name its column: --arg {name}=@COLUMN "
+        f"(args={{{name!r}: '@COLUMN'}}); it takes {takes} (* required); the rows have {_names(columns)}"
+    )
+
+
+def _names(columns: list[str]) -> str:
+    return f"{', '.join(columns[:20])}{', …' if len(columns) > 20 else ''}"
+
+
+def with_input(result: pd.DataFrame, data: Any) -> pd.DataFrame:
+    """The input's columns, then the result's (``keep=True``), on the result's index.
+
+    The result's columns keep their names whatever the input holds; an input column named like
+    one of them is kept as ``input.NAME``.
+    """
+    import pandas as pd
+
+    inputs = data if isinstance(data, pd.DataFrame) else pd.DataFrame.from_records(list(data))
+    taken = {str(c) for c in result.columns}
+    renamed = inputs.rename(columns=lambda c: f"{INPUT_PREFIX}{c}" if str(c) in taken else c)
+    # Side by side by position: the result is on the input's index already, which may repeat labels.
+    both = pd.concat([renamed.reset_index(drop=True), result.reset_index(drop=True)], axis=1)
+    both.index = result.index
+    both.attrs.update(result.attrs)
+    return both
+
+
+def choose_concurrency(
+    concurrency: int | None, workers: int, rows: int, read_only: bool, what: str
+) -> tuple[int, str | None]:
+    """(how many calls may run at once, the one line that says why only one, or None).
+
+    Given explicitly, ``concurrency`` is taken at its word. Otherwise only a tool marked
+    read-only runs several rows at once: a tool that writes may read-modify-write a file and lose
+    overlapping writes while answering success (server-memory does).
+    """
+    if concurrency is not None:
+        return concurrency, None
+    if read_only:
+        return max(READ_ONLY_CONCURRENCY, workers), None
+    if workers > 1:
+        raise UsageProblem(
+            f"workers={workers} overlaps calls, but {what} is not marked read-only, so map runs it one row "
+            f"at a time; if its calls are safe to overlap, say so: --concurrency {workers} (concurrency={workers})"
+        )
+    note = None
+    if rows > 1:
+        note = f"one row at a time: {what} is not marked read-only; --concurrency N (or concurrency=N) to overlap calls"
+    return 1, note
 
 
 def _missing(value: Any) -> bool:
@@ -390,12 +481,12 @@ class _RowsBar:
 
 
 def check_options(concurrency: Any, rate: Any, retries: Any, workers: Any) -> None:
-    """Raise a one-line ``UsageProblem`` for a setting that cannot work."""
+    """Raise a one-line ``UsageProblem`` for a setting that cannot work (``concurrency`` None: the default)."""
 
     def whole(value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
 
-    if not whole(concurrency) or concurrency < 1:
+    if concurrency is not None and (not whole(concurrency) or concurrency < 1):
         raise UsageProblem(f"concurrency is how many calls may run at once (1 or more), not {concurrency!r}")
     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0):
         raise UsageProblem(f"rate is calls per second (a positive number) or None, not {rate!r}")
@@ -405,7 +496,7 @@ def check_options(concurrency: Any, rate: Any, retries: Any, workers: Any) -> No
         )
     if not whole(workers) or workers < 1:
         raise UsageProblem(f"workers is how many connections share the rows (1 or more), not {workers!r}")
-    if workers > concurrency:
+    if concurrency is not None and workers > concurrency:
         raise UsageProblem(
             f"workers={workers} needs concurrency of at least {workers} (each connection needs a call in flight)"
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from .config import ServerSpec
@@ -44,19 +45,31 @@ class Registry:
             raise NotConnected(f"no server named {name!r}{did_you_mean(name, names)} (connected: {', '.join(names)})")
         return conn
 
-    async def connect(self, spec: ServerSpec, **options: Any) -> Connection:
-        """Open ``spec`` under its name, or return the live connection already open to it."""
+    async def connect(
+        self, spec: ServerSpec, *, on_change: Callable[[str], None] | None = None, **options: Any
+    ) -> Connection:
+        """Open ``spec`` under its name, or return the live connection already open to it.
+
+        Connecting again to the same target applies the answer policy and roots given now to the
+        live connection (``Connection.reconfigure``) and tells ``on_change`` what changed, in one
+        line: re-running a connect cell with new options must not keep the old ones silently.
+        """
         with self._lock:
             existing = self._connections.get(spec.name)
-            if existing is not None and existing.state in (State.READY, State.CONNECTING):
-                if existing.spec.same_target(spec):
-                    return existing
+            live = existing is not None and existing.state in (State.READY, State.CONNECTING)
+            if existing is not None and live and not existing.spec.same_target(spec):
                 raise UsageProblem(
                     f"the name {spec.name!r} is in use ({existing.spec.describe()}); "
                     f"`%mcp disconnect {spec.name}` first, or pick another name"
                 )
-            conn = Connection(spec, **options)
-            self._connections[spec.name] = conn  # reserve the name while connecting
+            if not live:
+                conn = Connection(spec, **options)
+                self._connections[spec.name] = conn  # reserve the name while connecting
+        if existing is not None and live:
+            changes = await existing.reconfigure(options.get("policy"), options.get("roots"))
+            if changes and on_change is not None:
+                on_change(f"{spec.name} was already connected; now {', '.join(changes)}")
+            return existing
         if existing is not None:
             await existing.close()
         try:

@@ -210,17 +210,20 @@ def test_background_call_asks_in_its_widget(demo_era):
     assert "Wanda now keeps Widget" in str(view.result.outputs)
 
 
-def test_roots(demo_era, tmp_path):
-    import os
-    from pathlib import Path
-
-    assert demo_era.call("roots").data == {"result": [{"uri": Path(os.getcwd()).as_uri(), "name": Path.cwd().name}]}
-    demo_era.set_roots([tmp_path])
-    assert demo_era.call("roots").data["result"][0]["uri"] == tmp_path.as_uri()
-    demo_era.add_root("/tmp")
-    assert len(demo_era.call("roots").data["result"]) == 2
+def test_roots(demo_era, hub, tmp_path):
+    # No roots unless given: the demo (a python SDK server) then refuses to ask for them.
+    assert demo_era.roots() == []
+    with pytest.raises(errors.ServerError, match="did not declare the roots capability"):
+        demo_era.call("roots")
+    rooted = hub.connect("r", command=DEMO, protocol=demo_era.connection.spec.protocol, roots=[tmp_path])
+    assert rooted.call("roots").data["result"] == [{"uri": tmp_path.as_uri(), "name": tmp_path.name}]
+    (tmp_path / "sub").mkdir()
+    rooted.set_roots([tmp_path / "sub"])
+    assert rooted.call("roots").data["result"][0]["uri"] == (tmp_path / "sub").as_uri()
+    rooted.add_root("/tmp")
+    assert len(rooted.call("roots").data["result"]) == 2
     with pytest.raises(errors.UsageProblem, match="is not a root"):
-        demo_era.remove_root("/nowhere")
+        rooted.remove_root("/nowhere")
 
 
 def test_warnings_from_the_server_show_in_the_cell(demo_era, capsys):
@@ -234,9 +237,10 @@ def test_warnings_from_the_server_show_in_the_cell(demo_era, capsys):
 
 
 def test_magics_for_roots_loglevel_background(ip, tmp_path, capsys):
-    ip.run_line_magic("mcp", "connect demo")
-    assert ip.run_line_magic("mcp", "roots demo") == [__import__("os").getcwd()]
-    assert ip.run_line_magic("mcp", f"roots demo add {tmp_path}")[-1] == str(tmp_path)
+    ip.run_line_magic("mcp", f"connect demo --root {tmp_path}")
+    assert ip.run_line_magic("mcp", "roots demo") == [str(tmp_path)]
+    (tmp_path / "more").mkdir()
+    assert ip.run_line_magic("mcp", f"roots demo add {tmp_path / 'more'}") == [str(tmp_path), str(tmp_path / "more")]
     ip.run_line_magic("mcp", "loglevel demo error")
     handle = ip.run_line_magic("mcp", "call demo.slow_count n=3 delay=0.05 --background")
     assert handle.result(10).text == "counted to 3"

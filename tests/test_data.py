@@ -73,6 +73,16 @@ def test_map_arguments_from_columns_by_name_list_and_constants(demo):
     assert list(echoed["result"]) == ["a", "b"]
 
 
+def test_arguments_not_set_come_from_their_columns_and_keep_adds_the_input(demo):
+    rows = pd.DataFrame({"species": ["Adelie", "Gentoo"], "count": ["mine", "also mine"]}, index=["k", "k"])
+    out = demo.map("measure", rows, {"delay": 0}, keep=True)  # species still comes from its column
+    assert list(out.columns[:3]) == ["input.species", "input.count", "species"]  # the result's names never move
+    assert list(out.index) == ["k", "k"] and list(out["status"]) == ["ok", "ok"]
+    assert list(out["input.count"]) == ["mine", "also mine"] and list(out["count"]) == [152, 124]
+    with pytest.raises(errors.UsageProblem, match="nothing gives the required argument 'species'"):
+        demo.map("measure", rows.rename(columns={"species": "kind"}), {"delay": 0})
+
+
 def test_one_failing_row_never_sinks_the_others(demo):
     rows = pd.DataFrame({"species": ["Adelie", "Emperor", "Gentoo"]}, index=["x", "y", "z"])
     out = demo.map("measure", rows, {"species": "@species", "delay": 0})

@@ -95,12 +95,14 @@ def test_stdio_lists_its_tools(ev: Server) -> None:
     names = tools.names()
     for expected in ("echo", "get-sum", "get-tiny-image", "get-structured-content", "get-resource-links"):
         assert expected in names
-    # The client offers roots, sampling and elicitation, so the server registers the tools that use them.
-    for capability_tool in ("get-roots-list", "trigger-sampling-request", "trigger-elicitation-request"):
+    # The client offers sampling and elicitation, so the server registers the tools that use them;
+    # roots only when the user names some (tests/test_roots.py), so not get-roots-list.
+    for capability_tool in ("trigger-sampling-request", "trigger-elicitation-request"):
         assert capability_tool in names
+    assert "get-roots-list" not in names
     frame = tools.to_dataframe()
     assert frame.loc[frame["name"] == "get-sum", "arguments"].item() == "a*: number, b*: number"
-    assert "17 tools on ev" in tools._repr_mimebundle_()["text/plain"]
+    assert "16 tools on ev" in tools._repr_mimebundle_()["text/plain"]
 
 
 def test_echo_returns_its_message(ev: Server) -> None:
@@ -530,7 +532,7 @@ def test_stdio_magics(ip) -> None:
     assert "text/markdown" in doc._repr_mimebundle_()
     prompt = ip.run_line_magic("mcp", "prompt ev.args-prompt city=Paris")
     assert prompt.to_messages()[0]["content"] == "What's weather in Paris?"
-    assert "17 tools" in ip.run_line_magic("mcp", "tools ev")._repr_mimebundle_()["text/plain"]
+    assert "16 tools" in ip.run_line_magic("mcp", "tools ev")._repr_mimebundle_()["text/plain"]
     with pytest.raises(UsageError, match="did you mean 'echo'"):
         ip.run_line_magic("mcp", "call ev.ecko message=hi")
     with pytest.raises(UsageError, match="missing required argument 'message'"):

@@ -134,12 +134,15 @@ def _answer_policies(ctx: Context, args: Any) -> dict[str, Any]:
 @command(
     "connect",
     "Connect to an MCP server and give it a name.",
-    usage="%(prog)s NAME [--env K=V]... [--cwd DIR] [--timeout S] -- COMMAND [ARGS...]\n"
-    "       %(prog)s NAME URL [--header 'K: V']... [--sse] [--timeout S]\n"
+    usage="%(prog)s NAME [--env K=V]... [--cwd DIR] [--root DIR]... [--timeout S] -- COMMAND [ARGS...]\n"
+    "       %(prog)s NAME URL [--header 'K: V']... [--sse] [--root DIR]... [--timeout S]\n"
     "       %(prog)s --config PATH [NAME ...]\n"
     "       %(prog)s demo",
     epilog="Values may use $VAR (or ${VAR}) from the kernel's environment; $$ is a literal $. "
     "Header and environment values are secrets: they never appear in tables, logs or errors. "
+    "No folder is offered to the server as a root unless named with --root (a server such as "
+    "server-filesystem then reads those folders instead of the ones on its command line). "
+    "Connecting again to the same target applies the --on-elicit, --on-sample and --root given now. "
     "Examples: %mcp connect demo | %mcp connect time -- mcp-server-time | "
     "%mcp connect web http://127.0.0.1:8000/mcp --header 'Authorization: Bearer $TOKEN' | "
     "%mcp connect --config ~/.cursor/mcp.json (Claude Desktop, Claude Code .mcp.json, VS Code mcp.json, Cursor)",
@@ -159,6 +162,13 @@ def _connect(parser: CommandParser) -> Handler:
     parser.add_argument("--cwd", metavar="DIR", help="working directory of a stdio server")
     parser.add_argument("--header", action="append", default=[], metavar="'K: V'", help="HTTP header (repeatable)")
     parser.add_argument("--sse", action="store_true", help="use the legacy HTTP+SSE transport")
+    parser.add_argument(
+        "--root",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="offer this folder to the server as a root (repeatable; default: none)",
+    )
     _timeout_option(parser, "starting the server and the handshake")
     answers = parser.add_argument_group(
         "Unattended answers",
@@ -175,8 +185,10 @@ def _connect(parser: CommandParser) -> Handler:
     )
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        timeout = {"timeout": args.timeout} if args.timeout is not None else {}
+        timeout: dict[str, Any] = {"timeout": args.timeout} if args.timeout is not None else {}
         timeout.update(_answer_policies(ctx, args))
+        if args.root:
+            timeout["roots"] = [_text(w, ctx, "--root") for w in args.root]
         if args.config:
             if command_words is not None or args.env or args.cwd or args.header or args.sse:
                 raise UsageProblem("--config takes server names only; the file says how to start each one")
@@ -339,7 +351,7 @@ def _prompt(parser: CommandParser) -> Handler:
 
 @command(
     "servers",
-    "List the connections: name, state, transport, protocol, server name and version.",
+    "List the connections: name, state, transport, protocol, server name and version, target, roots.",
     usage="%(prog)s [-o NAME] [--df]",
 )
 def _servers(parser: CommandParser) -> Handler:
@@ -436,8 +448,10 @@ def _unsubscribe(parser: CommandParser) -> Handler:
 
 @command(
     "roots",
-    "Show or change the folders offered to a server as roots (default: the working directory).",
+    "Show or change the folders offered to a server as roots (none unless named with connect --root).",
     usage="%(prog)s [SERVER] [add PATH | remove PATH]",
+    epilog="Only a server connected with --root can change its roots: whether a session offers roots is "
+    "fixed when it starts, so the first root or the removal of the last needs a new connection.",
 )
 def _roots(parser: CommandParser) -> Handler:
     parser.add_argument("words", nargs="*", metavar="[SERVER] [add|remove PATH]")

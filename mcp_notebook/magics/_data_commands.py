@@ -19,12 +19,16 @@ __all__: list[str] = []
 @command(
     "map",
     "Call a tool once per row of a DataFrame (or list of dicts); the results come back as a DataFrame.",
-    usage="%(prog)s SERVER.TOOL --over VAR [--arg KEY=@COLUMN | --arg KEY=VALUE]... [--concurrency N] "
+    usage="%(prog)s SERVER.TOOL --over VAR [--arg KEY=@COLUMN | --arg KEY=VALUE]... [--keep] [--concurrency N] "
     "[--rate R] [--retries N] [--retry-unsafe] [--workers N] [--timeout S] [-o NAME]",
     epilog="KEY=@COLUMN takes each row's value from a column (missing values are left out, so the tool's "
     "default applies); KEY=VALUE is the same for every row (the values of %%mcp call; @@x is the text @x). "
-    "With no --arg, columns named like the tool's arguments are used. The result has the input's index: "
-    "the result's fields as columns, then status (ok, tool error, failed, cancelled), error and duration_ms. "
+    "Every argument no --arg sets comes from the column of the same name, if any; a required argument "
+    "that nothing gives is refused before the first call. The result has the input's index: "
+    "the result's fields as columns, then status (ok, tool error, failed, cancelled), error and duration_ms; "
+    "--keep puts the input's columns first (one named like a result column becomes input.NAME). "
+    "Only tools marked read-only run several rows at once by default (16); any other runs one row at a "
+    "time, as servers that rewrite a file per write lose overlapping writes: --concurrency N overlaps them. "
     "Interrupting keeps the finished rows. --retries re-sends rows after transport failures, never after "
     "tool errors. --workers N opens N-1 more connections to the server (NAME~1, ...) and closes them after. "
     "Example: %mcp map demo.measure --over groups --arg species=@species --arg delay=0.1 -o measured",
@@ -33,7 +37,13 @@ def _map(parser: CommandParser) -> Handler:
     parser.add_argument("target", metavar="SERVER.TOOL", help="the tool, e.g. demo.measure")
     parser.add_argument("--over", required=True, metavar="VAR", help="a DataFrame or list of dicts of the notebook")
     parser.add_argument("--arg", action="append", default=[], metavar="KEY=@COLUMN", help="an argument (repeatable)")
-    parser.add_argument("--concurrency", type=int, default=16, metavar="N", help="calls at once (default 16)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="calls at once (default: 16 for a tool marked read-only, else 1)",
+    )
+    parser.add_argument("--keep", action="store_true", help="put the input's columns beside the result's")
     parser.add_argument("--rate", type=float, metavar="R", help="at most R calls a second")
     parser.add_argument("--retries", type=int, default=0, metavar="N", help="re-send a row after a transport failure")
     parser.add_argument(
@@ -66,6 +76,7 @@ def _map(parser: CommandParser) -> Handler:
             retry_unsafe=args.retry_unsafe,
             workers=args.workers,
             timeout=args.timeout,
+            keep=args.keep,
         )
         note = frame.attrs.get("note")
         if note:
@@ -170,7 +181,8 @@ def _with_replay() -> None:
                     "%mcp connect NAME --replay PATH --replay-from SERVER"
                 )
             return original(ctx, args, command_words)
-        others = args.env or args.cwd or args.header or args.sse or args.config or command_words is not None
+        others = args.env or args.cwd or args.header or args.sse or args.config or args.root
+        others = others or command_words is not None
         if others or len(args.words) != 1:
             raise UsageProblem("--replay serves a recording in place of a server: %mcp connect NAME --replay PATH")
         return ctx.hub.connect(
