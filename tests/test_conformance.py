@@ -19,13 +19,16 @@ but nobody runs fails test_every_listed_scenario_is_run.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -210,15 +213,40 @@ def test_the_2026_requirements_are_the_ones_run_at_that_wire():
     assert re.findall(r"^\s+- (\S+) \[client\]", unscored_part, re.M) == UNSCORED_2026
 
 
+Case = tuple[str, str, bool]  # (suite version, scenario, at the 2026-07-28 wire)
+CASES: list[Case] = [(suite.version, name, at_2026) for suite in SUITES.values() for name, at_2026 in suite.runs]
+RUNNING: dict[Case, concurrent.futures.Future[subprocess.CompletedProcess[str]]] = {}
+
+
+def run_scenario(version: str, scenario: str, wire_2026: bool) -> subprocess.CompletedProcess[str]:
+    wire = ["--spec-version", "2026-07-28", "--force"] if wire_2026 else []
+    return SUITES[version].run("client", "--command", f"{sys.executable} {CLIENT}", "--scenario", scenario, *wire)
+
+
+@pytest.fixture(scope="module")
+def runs(request: pytest.FixtureRequest) -> Iterator[dict[Case, concurrent.futures.Future[Any]]]:
+    """Every selected scenario, started up front two at a time (a run is mostly a Python client
+    starting up: two keep both cores busy and halve the wait); each test waits for its own."""
+    for suite in SUITES.values():
+        suite.home()  # skips or fails here, before anything starts
+    selected = [item.callspec.params for item in request.session.items if item.originalname == "test_scenario"]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        for params in selected:
+            case = (params["version"], params["scenario"], params["wire_2026"])
+            RUNNING[case] = pool.submit(run_scenario, *case)
+        yield RUNNING
+        for future in RUNNING.values():
+            future.cancel()
+
+
 @pytest.mark.parametrize(
     "version,scenario,wire_2026",
-    [(suite.version, name, at_2026) for suite in SUITES.values() for name, at_2026 in suite.runs],
+    CASES,
     ids=lambda value: value if isinstance(value, str) else ("2026-07-28" if value else "own-wire"),
 )
-def test_scenario(version: str, scenario: str, wire_2026: bool):
+def test_scenario(version: str, scenario: str, wire_2026: bool, runs: dict[Case, Any]):
     suite = SUITES[version]
-    wire = ["--spec-version", "2026-07-28", "--force"] if wire_2026 else []
-    done = suite.run("client", "--command", f"{sys.executable} {CLIENT}", "--scenario", scenario, *wire)
+    done = runs[(version, scenario, wire_2026)].result()
     out = done.stdout + done.stderr
     summary = re.search(r"Passed: (\d+)/(\d+)", out)
     print(f"{version} {scenario}: {summary.group(0) if summary else 'no summary'}")
