@@ -674,6 +674,8 @@ def describe_auth_failure(error: BaseException, spec: ServerSpec) -> str | None:
             "if it does not take registrations, pass the client_id= (--client-id) of a client registered there"
         )
     if isinstance(error, OAuthTokenError):
+        if str(error).startswith("the identity provider"):  # leg 1 of enterprise-managed authorization
+            return f"signing in to {url}: {error}; check the ID token and the --idp-* settings"
         return f"signing in to {url}: the authorization server did not give a token ({error}); {again}"
     if isinstance(error, OAuthFlowError):
         text = str(error)

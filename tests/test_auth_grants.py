@@ -104,6 +104,15 @@ def test_a_refused_workload_token_fails_the_connect_in_one_line_without_showing_
     assert expired not in said
 
 
+def test_a_workload_token_file_that_is_not_there_is_named_in_the_error(
+    hub: mn.Hub, trusting_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("builtins.input", nobody)
+    missing = tmp_path / "not-yet" / "token"
+    with pytest.raises(ConnectFailed, match=f"cannot read the workload_token file {missing}"):
+        hub.connect("pod", url=trusting_url, auth=mn.OAuth(client_id=CLIENT_ID, workload_token=missing))
+
+
 def test_the_magic_takes_the_workload_token_from_an_environment_variable(
     ip, trusting_url: str, platform_key, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -163,7 +172,8 @@ def test_an_id_token_the_idp_refuses_fails_in_one_line_and_is_never_shown(
             f"--idp-token-endpoint {issuer_of(trusting_url)}/idp/token --idp-client-id {IDP_CLIENT_ID}",
         )
     said = str(caught.value)
-    assert "identity provider refused" in said and forged not in said and CLIENT_SECRET not in said
+    assert "the identity provider refused to exchange the ID token (HTTP 400" in said
+    assert "--idp-" in said and forged not in said and CLIENT_SECRET not in said
 
 
 def test_the_new_options_say_what_is_missing() -> None:
