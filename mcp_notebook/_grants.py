@@ -125,7 +125,11 @@ class JwtBearerFlow(OAuthClientProvider):
             context.clear_tokens()
             found = "none was found" if metadata is None else f"it names {metadata.issuer}"
             raise OAuthFlowError(f"no authorization server metadata for the configured issuer {issuer} ({found})")
-        audience = str(metadata.issuer) if metadata is not None else (context.auth_server_url or "")
+        # The JWT names the authorization server by its issuer: as configured, else as its metadata
+        # says (a bare origin without the "/" the URL type adds: the form issuers are written in).
+        audience = issuer or (str(metadata.issuer) if metadata is not None else (context.auth_server_url or ""))
+        if audience.count("/") == 3 and audience.endswith("/"):
+            audience = audience[:-1]
         if not audience:
             raise OAuthFlowError("the server names no authorization server to present the JWT to")
         resource = context.get_resource_url()
