@@ -5,7 +5,9 @@ including the 2025-03-26 fallbacks; dynamic client registration, or a client ID 
 with ``client_metadata_url``; scopes from the server's challenge; refresh). ``auth=OAuth(...)``
 says more: scopes to ask for besides the server's, a pre-registered ``client_id``/``client_secret``,
 ``client_credentials=True`` for machine-to-machine access (with a secret, or a ``private_key`` for
-``private_key_jwt``), where tokens are kept. Any other ``httpx2.Auth`` is used as it is.
+``private_key_jwt``), a ``workload_token`` (workload identity federation) or an enterprise ``id_token``
+to present instead of signing in (``_grants``), ``dpop=True`` for tokens bound to a key of the
+connection (``_dpop``), where tokens are kept. Any other ``httpx2.Auth`` is used as it is.
 
 Signing in shows the authorization link in the cell that connects and takes the address the
 browser lands on afterwards, pasted (see ``_signin``): it works on JupyterHub, Binder and remote
@@ -50,6 +52,8 @@ from mcp.shared.auth import (
 from mcp.shared.exceptions import MCPDeprecationWarning
 from pydantic import AnyUrl, PrivateAttr
 
+from ._dpop import DPoP
+from ._grants import JWT_BEARER, IdJagExchange, JwtBearerFlow, TokenSource
 from ._signin import NobodyToAsk, PasteSignIn, SignInFailed
 from ._tokens import FileTokenStorage, MemoryTokenStorage, NotebookTokenStorage, token_dir, token_path
 from .config import ServerSpec
@@ -99,6 +103,21 @@ class OAuth:
       ``signing_algorithm``) for ``private_key_jwt``. ``issuer`` names the authorization server
       those credentials belong to: give it, and they are only ever sent there (without it, the
       server the MCP server points to gets them).
+    - ``workload_token``: workload identity federation, no user: the JWT the platform the kernel
+      runs on gives this workload (a Kubernetes pod, a cloud notebook), presented with the
+      jwt-bearer grant (RFC 7523) as ``client_id``. The JWT itself, the path of the file the platform
+      keeps it in (read again for every token, as such files are renewed), or a function returning
+      it. ``issuer`` as above.
+    - ``id_token`` with ``idp_token_endpoint``, ``idp_client_id`` (and ``idp_client_secret`` if the
+      IdP gave this client one): enterprise-managed authorization (cross-app access), no browser:
+      the user's ID token from the enterprise identity provider (the text, or a function returning
+      it) is exchanged there for an identity assertion (ID-JAG) naming this server, which the
+      authorization server takes for a token. Needs the ``client_id``/``client_secret`` this client
+      has at the MCP server's authorization server; ``issuer`` as above.
+    - ``dpop=True``: proof of possession (RFC 9449): tokens are bound to a key the connection makes
+      and keeps to itself, and every request proves it holds the key (servers' nonces are
+      honoured). Works with every form above. Such tokens are kept in memory only: the key dies
+      with the connection.
     - ``storage``: ``"file"`` (default: kept under the Jupyter data dir, owner-only), ``"memory"``
       (gone with the kernel), or any object with the SDK's ``TokenStorage`` methods.
     - ``redirect_handler`` / ``callback_handler``: the SDK's hooks, to sign in some other way
@@ -119,6 +138,12 @@ class OAuth:
     storage: Any = "file"
     redirect_handler: RedirectHandler | None = None
     callback_handler: CallbackHandler | None = None
+    workload_token: str | os.PathLike[str] | Callable[[], Any] | None = None
+    id_token: str | Callable[[], Any] | None = None
+    idp_token_endpoint: str | None = None
+    idp_client_id: str | None = None
+    idp_client_secret: str | None = None
+    dpop: bool = False
 
     def __post_init__(self) -> None:
         scopes = self.scopes
@@ -130,12 +155,13 @@ class OAuth:
     def _check(self) -> None:
         if self.client_secret is not None and not self.client_id:
             raise UsageProblem("a client secret needs its client ID: pass client_id= (--client-id) too")
+        self._check_assertions()
         if self.client_credentials:
             if not self.client_id:
                 raise UsageProblem("client credentials need a client_id= (--client-id)")
             if not self.client_secret and self.private_key is None:
                 raise UsageProblem("client credentials need client_secret= (--client-secret) or private_key=")
-        elif self.private_key is not None or self.issuer is not None:
+        elif self.private_key is not None or (self.issuer is not None and not self._presents_jwt):
             what = "private_key= signs" if self.private_key is not None else "issuer= names the server of"
             raise UsageProblem(f"{what} client credentials: pass client_credentials=True too")
         if self.client_secret is not None and self.private_key is not None:
@@ -156,33 +182,81 @@ class OAuth:
         if not (storage in ("file", "memory") or hasattr(storage, "get_tokens")):
             raise UsageProblem(f"storage is 'file', 'memory' or a TokenStorage object, not {storage!r}")
 
+    @property
+    def _presents_jwt(self) -> bool:
+        return self.workload_token is not None or self.id_token is not None
+
+    def _check_assertions(self) -> None:
+        idp = {"idp_token_endpoint": self.idp_token_endpoint, "idp_client_id": self.idp_client_id}
+        if self.id_token is None and (any(idp.values()) or self.idp_client_secret is not None):
+            raise UsageProblem("the idp_* options go with an ID token to exchange: pass id_token= (--id-token) too")
+        if not self._presents_jwt:
+            return
+        if self.workload_token is not None and self.id_token is not None:
+            raise UsageProblem("give workload_token= (--workload-token) or id_token= (--id-token), not both")
+        if self.client_credentials or self.private_key is not None:
+            raise UsageProblem("a workload token or an ID token replaces client credentials: drop client_credentials=")
+        if not self.client_id:
+            raise UsageProblem("presenting a token needs the client_id= (--client-id) this client has at the server")
+        if self.id_token is not None:
+            missing = [name for name, value in idp.items() if not value]
+            if missing:
+                flags = ", ".join(f"{name}= (--{name.replace('_', '-')})" for name in missing)
+                raise UsageProblem(f"exchanging an ID token at the identity provider needs {flags}")
+            if not self.client_secret:
+                raise UsageProblem("enterprise-managed authorization needs the client_secret= (--client-secret) too")
+        for name in ("workload_token", "id_token"):
+            value = getattr(self, name)
+            if isinstance(value, str) and not value.strip():
+                raise UsageProblem(f"{name} is empty: give the token, a file holding it, or a function returning it")
+
     def __repr__(self) -> str:
         shown = []
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if value == f.default or value is None:
                 continue
-            if f.name in ("client_secret", "private_key"):
+            if f.name in ("workload_token", "id_token") and not callable(value):
+                value = TokenSource(value, f.name, files=f.name == "workload_token")
+                shown.append(f"{f.name}={value!r}")
+                continue
+            if f.name in ("client_secret", "private_key", "idp_client_secret"):
                 value = "***"
             shown.append(f"{f.name}={value!r}" if not callable(value) else f"{f.name}=<function>")
         return f"OAuth({', '.join(shown)})"
 
     @property
     def kind(self) -> str:
-        """A word for tables: ``OAuth`` or ``OAuth client credentials``."""
-        return "OAuth client credentials" if self.client_credentials else "OAuth"
+        """A word for tables: ``OAuth``, ``OAuth client credentials``, ... (``, DPoP`` when bound)."""
+        if self.client_credentials:
+            kind = "OAuth client credentials"
+        elif self.workload_token is not None:
+            kind = "OAuth workload identity"
+        elif self.id_token is not None:
+            kind = "OAuth enterprise (ID-JAG)"
+        else:
+            kind = "OAuth"
+        return f"{kind}, DPoP" if self.dpop else kind
 
     def secret_values(self) -> list[str]:
-        return [s for s in (self.client_secret,) if s]
+        found = [s for s in (self.client_secret, self.idp_client_secret) if s]
+        for name in ("workload_token", "id_token"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                found += TokenSource(value, name, files=name == "workload_token").secret_values()
+        return found
 
     def build(self, server_url: str, server: str = "server") -> OAuthAuth:
         """The ``httpx2.Auth`` for the server at ``server_url`` (named ``server`` in messages)."""
         storage = self._storage(server_url)
         key = _read_key(self.private_key) if self.private_key is not None else None
         provider = self._provider(server_url, server, storage, key)
-        return OAuthAuth(self, server_url, provider, storage, secrets=[key] if key else [])
+        dpop = DPoP() if self.dpop else None
+        return OAuthAuth(self, server_url, provider, storage, secrets=[key] if key else [], dpop=dpop)
 
     def _storage(self, server_url: str) -> Any:
+        if self.dpop and self.storage == "file":
+            return MemoryTokenStorage(server_url)  # the tokens are bound to a key that dies with the connection
         if self.storage == "file":
             return FileTokenStorage(server_url)
         if self.storage == "memory":
@@ -194,6 +268,8 @@ class OAuth:
         provider: OAuthClientProvider
         if self.client_credentials:
             provider = self._client_credentials(server_url, storage, wanted, key)
+        elif self._presents_jwt:
+            provider = self._jwt_bearer(server_url, storage, wanted)
         else:
             metadata = OAuthClientMetadata(
                 client_name=self.client_name,
@@ -266,6 +342,44 @@ class OAuth:
                 scope=wanted,
                 issuer=self.issuer,
             )
+
+    def _jwt_bearer(self, server_url: str, storage: Any, wanted: str | None) -> OAuthClientProvider:
+        """Workload identity (the platform's JWT) or enterprise-managed authorization (an ID-JAG
+        from the IdP), both presented with the jwt-bearer grant."""
+        assert self.client_id is not None
+        assertion: Callable[[str, str], Awaitable[str]]
+        if self.workload_token is not None:
+            source = TokenSource(self.workload_token, "workload_token")
+
+            async def workload(audience: str, resource: str) -> str:
+                return await source.read()
+
+            assertion = workload
+        else:
+            assert self.id_token is not None and self.idp_token_endpoint and self.idp_client_id
+            assertion = IdJagExchange(
+                TokenSource(self.id_token, "id_token", files=False),
+                self.idp_token_endpoint,
+                self.idp_client_id,
+                self.idp_client_secret,
+            )
+        method: Any = self.token_endpoint_auth_method or ("client_secret_basic" if self.client_secret else "none")
+        client = OAuthClientInformationFull(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            redirect_uris=None,
+            grant_types=[JWT_BEARER],
+            token_endpoint_auth_method=method,
+        )
+        metadata = OAuthClientMetadata(
+            redirect_uris=None, grant_types=[JWT_BEARER], token_endpoint_auth_method=method, scope=wanted
+        )
+        provider = _JwtBearer(server_url, metadata, storage, None, None)
+        provider._nb_fixed = client
+        provider._nb_pick_method = self.client_secret is not None and self.token_endpoint_auth_method is None
+        provider._nb_assertion = assertion
+        provider._nb_issuer = self.issuer
+        return provider
 
 
 def _read_key(key: str | os.PathLike[str]) -> str:
@@ -394,6 +508,10 @@ class _PrivateKeyJWT(_Remembering, PrivateKeyJWTOAuthProvider):
     pass
 
 
+class _JwtBearer(_Remembering, JwtBearerFlow):
+    pass
+
+
 # -- the Auth handed to the transport ------------------------------------------------------------------
 
 
@@ -413,8 +531,10 @@ class OAuthAuth(httpx2.Auth):
         provider: OAuthClientProvider,
         storage: Any,
         secrets: Sequence[str] = (),
+        dpop: DPoP | None = None,
     ) -> None:
         self._secrets = list(secrets)
+        self._dpop = dpop
         self.settings = settings
         self.server_url = server_url
         self.provider = provider
@@ -443,10 +563,18 @@ class OAuthAuth(httpx2.Auth):
 
     async def async_auth_flow(self, request: httpx2.Request) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
         flow = self.provider.async_auth_flow(request)
+        dpop = self._dpop
         try:
             outgoing = await flow.__anext__()
             while True:
-                response = yield outgoing
+                if dpop is None:
+                    response = yield outgoing
+                else:
+                    response = yield dpop.outgoing(outgoing)
+                    if await dpop.incoming(response):  # refused for want of the server's nonce: once more, with it
+                        response = yield dpop.outgoing(outgoing)
+                        await dpop.incoming(response)
+                    response = await dpop.token_response(response)
                 try:
                     outgoing = await flow.asend(response)
                 except NobodyToAsk:
@@ -546,6 +674,8 @@ def describe_auth_failure(error: BaseException, spec: ServerSpec) -> str | None:
             "if it does not take registrations, pass the client_id= (--client-id) of a client registered there"
         )
     if isinstance(error, OAuthTokenError):
+        if str(error).startswith("the identity provider"):  # leg 1 of enterprise-managed authorization
+            return f"signing in to {url}: {error}; check the ID token and the --idp-* settings"
         return f"signing in to {url}: the authorization server did not give a token ({error}); {again}"
     if isinstance(error, OAuthFlowError):
         text = str(error)

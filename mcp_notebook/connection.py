@@ -23,6 +23,7 @@ import mcp_types as types
 from mcp import Client
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS as _MODERN
 from pydantic import ValidationError
 
 from ._log import ConnectionLog
@@ -519,7 +520,7 @@ class Connection:
             transport = spec.server
         from . import __version__
 
-        return Client(
+        return _Client(
             transport,
             mode=spec.protocol,
             log_level=self._log_level,  # type: ignore[arg-type]
@@ -937,6 +938,29 @@ async def _all_pages(fetch: Callable[[str | None], Awaitable[Any]], field: str) 
         if not cursor:
             break
     return items
+
+
+class _Client(Client):
+    """The SDK's client, reading a result without ``resultType`` as a complete one.
+
+    The 2026-07-28 spec (basic/index, "ResultType"): clients MUST treat an absent ``resultType`` as
+    ``"complete"``. The SDK refuses such a result on a 2026-07-28 session (``Field required``), and
+    the server's answer would be lost; servers of that era have shipped without it.
+    """
+
+    async def _build_session(self, exit_stack: contextlib.AsyncExitStack) -> Any:
+        session = await super()._build_session(exit_stack)
+        dispatcher: Any = session._dispatcher  # its send_raw_request is replaced on this instance only
+        send = dispatcher.send_raw_request
+
+        async def send_raw_request(method: str, params: Any, opts: Any = None) -> dict[str, Any]:
+            raw: dict[str, Any] = await send(method, params, opts)
+            if isinstance(raw, dict) and "resultType" not in raw and session.protocol_version in _MODERN:
+                raw = {**raw, "resultType": "complete"}
+            return raw
+
+        dispatcher.send_raw_request = send_raw_request
+        return session
 
 
 @contextlib.asynccontextmanager

@@ -3,8 +3,9 @@
 The server is tests/servers/oauth_server.py: an MCP server on 127.0.0.1 with its own authorization
 server (the SDK's server-side auth), which approves every sign-in at once. "The user" is a fake
 ``input()`` that opens the printed authorization link (without following the redirect, as a browser
-that cannot reach the redirect URI) and pastes the address it was sent to. The official conformance
-suite's 19 auth scenarios run in tests/test_conformance.py.
+that cannot reach the redirect URI) and pastes the address it was sent to. The sign-ins without a
+browser and DPoP are in tests/test_auth_grants.py; the official conformance suites' auth scenarios
+run in tests/test_conformance.py.
 """
 
 from __future__ import annotations

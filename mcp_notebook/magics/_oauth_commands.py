@@ -16,7 +16,9 @@ __all__: list[str] = []
 
 _OAUTH_USAGE = (
     "\n       %(prog)s NAME URL --oauth [--scope S]... [--client-id ID] [--client-secret $VAR] "
-    "[--client-credentials [--private-key PATH]]"
+    "[--client-credentials [--private-key PATH]] [--workload-token PATH|$VAR] "
+    "[--id-token $VAR --idp-token-endpoint URL --idp-client-id ID [--idp-client-secret $VAR]] "
+    "[--issuer URL] [--dpop]"
 )
 
 
@@ -40,6 +42,31 @@ def _with_oauth() -> None:
         "--client-credentials", action="store_true", help="no user: the client's own credentials (machine to machine)"
     )
     group.add_argument("--private-key", metavar="PATH", help="with --client-credentials: a PEM key (private_key_jwt)")
+    group.add_argument(
+        "--workload-token",
+        metavar="PATH|$VAR",
+        help="workload identity federation, no user: the platform's JWT for this workload (a file, read "
+        "afresh for each token, or $VAR), presented as --client-id",
+    )
+    group.add_argument(
+        "--id-token",
+        metavar="$VAR",
+        help="enterprise-managed authorization, no browser: the user's ID token from the enterprise IdP, "
+        "exchanged there for an ID-JAG (needs --idp-token-endpoint, --idp-client-id, --client-id, --client-secret)",
+    )
+    group.add_argument("--idp-token-endpoint", metavar="URL", help="with --id-token: the IdP's token endpoint")
+    group.add_argument("--idp-client-id", metavar="ID", help="with --id-token: this client's ID at the IdP")
+    group.add_argument("--idp-client-secret", metavar="$VAR", help="with --id-token: its secret at the IdP, if any")
+    group.add_argument(
+        "--issuer",
+        metavar="URL",
+        help="the authorization server the credentials or tokens belong to: they are sent nowhere else",
+    )
+    group.add_argument(
+        "--dpop",
+        action="store_true",
+        help="bind tokens to a key this connection makes (DPoP, RFC 9449); kept in memory only",
+    )
     parser.usage = (parser.usage or "").rstrip() + _OAUTH_USAGE
     original = connect.run
 
@@ -61,20 +88,32 @@ def _with_oauth() -> None:
 
 def _oauth(ctx: Context, args: Any) -> Any:
     """The ``OAuth`` the options ask for, or None when none was given."""
-    wanted = (
-        args.oauth or args.scope or args.client_id or args.client_secret or args.client_credentials or args.private_key
+    texts = (
+        "client_id",
+        "client_secret",
+        "private_key",
+        "workload_token",
+        "id_token",
+        "idp_token_endpoint",
+        "idp_client_id",
+        "idp_client_secret",
+        "issuer",
     )
-    if not wanted:
+    given: dict[str, Any] = {name: getattr(args, name) for name in texts if getattr(args, name)}
+    if not (args.oauth or args.scope or args.client_credentials or args.dpop or given):
         return None
     from ..auth import OAuth
 
     return OAuth(
         scopes=[_text(s, ctx, "--scope") for s in args.scope] or None,
-        client_id=_text(args.client_id, ctx, "--client-id") if args.client_id else None,
-        client_secret=_text(args.client_secret, ctx, "--client-secret") if args.client_secret else None,
         client_credentials=args.client_credentials,
-        private_key=_text(args.private_key, ctx, "--private-key") if args.private_key else None,
+        dpop=args.dpop,
+        **{name: _flag_text(value, ctx, name) for name, value in given.items()},
     )
+
+
+def _flag_text(value: Any, ctx: Context, name: str) -> Any:
+    return _text(value, ctx, "--" + name.replace("_", "-"))
 
 
 @command(
