@@ -43,7 +43,7 @@ from .errors import (
     UsageProblem,
     did_you_mean,
 )
-from .events import Events
+from .events import CANCELLED, Events, ended_status
 from .listings import ConfigList, LogView, PromptList, ResourceList, ServerList, TemplateList, ToolList
 from .reads import ReadResults
 from .recording import Recording
@@ -598,12 +598,14 @@ class Server:
                         delay = min(8.0, 0.5 * 2 ** (attempt - 1)) * (0.75 + random.random() / 2)
                         _tell(inbox, conn, f"{self.name}.{tool}: {e}; retry {attempt} of {retries} in {delay:.1f} s")
                         await asyncio.sleep(delay)
-            except Exception as e:
+            except (Exception, asyncio.CancelledError) as e:  # a cancel (interrupt) is a call too
                 if events:
                     seconds = time.perf_counter() - started
-                    events.emit("error", server=self.name, what=f"{self.name}.{tool}", error=e)
+                    status = ended_status(e)
+                    if status != CANCELLED:
+                        events.emit("error", server=self.name, what=f"{self.name}.{tool}", error=e)
                     events.emit(
-                        "tool_called", server=self.name, tool=tool, arguments=args, status="failed", seconds=seconds
+                        "tool_called", server=self.name, tool=tool, arguments=args, status=status, seconds=seconds
                     )
                 raise
             finally:
@@ -750,14 +752,24 @@ class Server:
         async def go(inbox: Inbox) -> ResourceResult:
             started = time.perf_counter()
             conn = self.connection
+            events = self._hub.events
             try:
                 with conn.asking(InputAsker(inbox)):
                     raw = await conn.read(uri, self._timeout(timeout))
-            except Exception as e:
-                self._hub.events.emit("error", server=self.name, what=f"read {uri}", error=e)
+            except (Exception, asyncio.CancelledError) as e:
+                status = ended_status(e)
+                if status != CANCELLED:
+                    events.emit("error", server=self.name, what=f"read {uri}", error=e)
+                seconds = time.perf_counter() - started
+                events.emit("resource_read", server=self.name, uri=uri, status=status, seconds=seconds)
                 raise
-            self._hub.events.emit(
-                "resource_read", server=self.name, uri=uri, seconds=time.perf_counter() - started, result=raw
+            events.emit(
+                "resource_read",
+                server=self.name,
+                uri=uri,
+                status="ok",
+                seconds=time.perf_counter() - started,
+                result=raw,
             )
             return ResourceResult(raw, server=self.name, uri=uri, duration=time.perf_counter() - started)
 
@@ -782,13 +794,13 @@ class Server:
             try:
                 with conn.asking(InputAsker(inbox)):
                     raw = await conn.get_prompt(name, args, self._timeout(timeout))
-            except Exception:
+            except (Exception, asyncio.CancelledError) as e:
                 self._hub.events.emit(
                     "prompt_got",
                     server=self.name,
                     prompt=name,
                     arguments=args,
-                    status="failed",
+                    status=ended_status(e),
                     seconds=time.perf_counter() - started,
                 )
                 raise
