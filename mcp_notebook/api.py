@@ -37,6 +37,7 @@ from .connection import Connection, State
 from .errors import (
     CallTimeout,
     ConnectFailed,
+    Interrupted,
     McpNotebookError,
     NotConnected,
     TransportFailed,
@@ -120,10 +121,14 @@ class Hub:
 
     # -- running coroutines for sync and async callers ---------------------------------------------
 
-    def run(self, make: Callable[[Inbox], Coroutine[Any, Any, T]]) -> T:
-        """Run an API coroutine factory on the loop and wait (interrupt-safe); it gets the caller's inbox."""
+    def run(self, make: Callable[[Inbox], Coroutine[Any, Any, T]], what: str | None = None) -> T:
+        """Run an API coroutine factory on the loop and wait; it gets the caller's inbox.
+
+        An interrupt cancels it and raises ``Interrupted`` (one line in IPython) naming ``what``.
+        """
+        __tracebackhide__ = True  # IPython leaves this frame out of the tracebacks it shows
         inbox = Inbox()
-        return self.runtime.run(make(inbox), inbox=inbox)
+        return self.runtime.run(make(inbox), inbox=inbox, what=what)
 
     async def arun(self, make: Callable[[Inbox], Coroutine[Any, Any, T]]) -> T:
         return await self.runtime.arun(make(Inbox.for_async_caller()))
@@ -520,6 +525,20 @@ class Server:
 
     # -- operations: each built once as a coroutine factory, run blocking or awaited ----------------
 
+    def _run(self, make: Callable[[Inbox], Coroutine[Any, Any, T]], what: str) -> T:
+        """``hub.run`` for this server: an interrupt says what was cancelled and how the session is."""
+        __tracebackhide__ = True
+        try:
+            return self._hub.run(make, what)
+        except Interrupted as e:
+            conn = self.connection
+            e.after = (
+                "the session is ready"
+                if conn.state is State.READY
+                else f"{self.name} is {conn.state.value}" + (f": it {conn.death}" if conn.death else "")
+            )
+            raise
+
     def _timeout(self, timeout: float | None) -> float | None:
         return self._hub.timeout if timeout is None else timeout
 
@@ -532,7 +551,7 @@ class Server:
 
     def tools(self, refresh: bool = False, *, timeout: float | None = None) -> ToolList:
         """The server's tools (cached; ``refresh=True`` asks again)."""
-        return self._hub.run(self._tools(refresh, timeout))  # type: ignore[arg-type]
+        return self._run(self._tools(refresh, timeout), f"listing the tools of {self.name}")  # type: ignore[arg-type]
 
     async def atools(self, refresh: bool = False, *, timeout: float | None = None) -> ToolList:
         return await self._hub.arun(self._tools(refresh, timeout))  # type: ignore[arg-type]
@@ -667,8 +686,12 @@ class Server:
         ``timeout``, ``progress``, ``validate``, ``retries`` or ``retry_unsafe`` takes them through
         the mapping.
         """
-        return self._hub.run(
-            self._call(tool, arguments, kwargs, timeout, progress, validate, retries=retries, retry_unsafe=retry_unsafe)
+        __tracebackhide__ = True
+        return self._run(
+            self._call(
+                tool, arguments, kwargs, timeout, progress, validate, retries=retries, retry_unsafe=retry_unsafe
+            ),
+            f"{self.name}.{tool}",
         )
 
     async def acall(
@@ -724,21 +747,21 @@ class Server:
 
     def resources(self, refresh: bool = False, *, timeout: float | None = None) -> ResourceList:
         """The server's resources (``refresh=True`` bypasses the response cache)."""
-        return self._hub.run(self._listing("resources", timeout, refresh))  # type: ignore[arg-type]
+        return self._run(self._listing("resources", timeout, refresh), f"listing the resources of {self.name}")  # type: ignore[arg-type]
 
     async def aresources(self, refresh: bool = False, *, timeout: float | None = None) -> ResourceList:
         return await self._hub.arun(self._listing("resources", timeout, refresh))  # type: ignore[arg-type]
 
     def templates(self, refresh: bool = False, *, timeout: float | None = None) -> TemplateList:
         """The server's resource templates."""
-        return self._hub.run(self._listing("templates", timeout, refresh))  # type: ignore[arg-type]
+        return self._run(self._listing("templates", timeout, refresh), f"listing the templates of {self.name}")  # type: ignore[arg-type]
 
     async def atemplates(self, refresh: bool = False, *, timeout: float | None = None) -> TemplateList:
         return await self._hub.arun(self._listing("templates", timeout, refresh))  # type: ignore[arg-type]
 
     def prompts(self, refresh: bool = False, *, timeout: float | None = None) -> PromptList:
         """The server's prompts."""
-        return self._hub.run(self._listing("prompts", timeout, refresh))  # type: ignore[arg-type]
+        return self._run(self._listing("prompts", timeout, refresh), f"listing the prompts of {self.name}")  # type: ignore[arg-type]
 
     async def aprompts(self, refresh: bool = False, *, timeout: float | None = None) -> PromptList:
         return await self._hub.arun(self._listing("prompts", timeout, refresh))  # type: ignore[arg-type]
@@ -777,7 +800,8 @@ class Server:
 
     def read(self, uri: str, *, timeout: float | None = None) -> ResourceResult:
         """Read the resource at ``uri``."""
-        return self._hub.run(self._read(uri, timeout))
+        __tracebackhide__ = True
+        return self._run(self._read(uri, timeout), f"reading {uri} from {self.name}")
 
     async def aread(self, uri: str, *, timeout: float | None = None) -> ResourceResult:
         return await self._hub.arun(self._read(uri, timeout))
@@ -821,7 +845,8 @@ class Server:
         self, name: str, arguments: Mapping[str, Any] | None = None, /, *, timeout: float | None = None, **kwargs: Any
     ) -> PromptResult:
         """Get the prompt ``name`` filled in with ``arguments``."""
-        return self._hub.run(self._prompt(name, arguments, kwargs, timeout))
+        __tracebackhide__ = True
+        return self._run(self._prompt(name, arguments, kwargs, timeout), f"the prompt {self.name}.{name}")
 
     async def aprompt(
         self, name: str, arguments: Mapping[str, Any] | None = None, /, *, timeout: float | None = None, **kwargs: Any
@@ -1064,7 +1089,8 @@ class Server:
     def read_many(self, uris: Sequence[str], *, timeout: float | None = None, concurrency: int = 16) -> ReadResults:
         """Read several resources at once; a list of ``ResourceResult`` in the order given
         (``.to_dataframes()`` → ``{uri: DataFrame}``). The first failure raises."""
-        return self._hub.run(self._read_many(uris, timeout, concurrency))
+        __tracebackhide__ = True
+        return self._run(self._read_many(uris, timeout, concurrency), f"reading {len(uris)} resources from {self.name}")
 
     async def aread_many(
         self, uris: Sequence[str], *, timeout: float | None = None, concurrency: int = 16

@@ -87,6 +87,8 @@ class Kernel:
             elif kind in ("stream", "execute_result", "display_data", "update_display_data", "error"):
                 run.outputs.append({"msg_type": kind, "content": msg["content"]})
         reply = self.kc.get_shell_msg(timeout=timeout)
+        while reply["parent_header"].get("msg_id") != msg_id:  # a late kernel_info reply from the start
+            reply = self.kc.get_shell_msg(timeout=timeout)
         run.status = reply["content"]["status"]
         run.ename = reply["content"].get("ename", "")
         run.evalue = reply["content"].get("evalue", "")
