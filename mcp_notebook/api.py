@@ -108,6 +108,11 @@ class Hub:
         self.progress = progress
         self.progress_extends_timeout = progress_extends_timeout
         self.auto_reconnect = auto_reconnect
+        self.on_elicit: ElicitPolicy = None
+        """How connects that do not say answer elicitation requests (``Policy`` words or a function;
+        None: ask the user). Unattended runs set it, e.g. with ``%config MCPMagics.on_elicit``."""
+        self.on_sample: SamplePolicy = None
+        """The same for sampling requests (``"decline"`` or a function; None: ask the user)."""
         self.events = Events()
         self._history = History(history_limit)
         self._history.attach(self.events)
@@ -222,7 +227,10 @@ class Hub:
     def _connect_options(
         self, on_elicit: ElicitPolicy, on_sample: SamplePolicy, roots: Sequence[str | os.PathLike[str]] | None
     ) -> dict[str, Any]:
-        policy = Policy(on_elicit, on_sample)
+        policy = Policy(
+            on_elicit if on_elicit is not None else self.on_elicit,
+            on_sample if on_sample is not None else self.on_sample,
+        )
         return {
             **self._options(),
             "policy": policy,

@@ -151,7 +151,7 @@ def test_policies_answer_without_asking(hub):
     assert server.call("haiku", topic="snow").text == "reply to Write a haiku about snow, for a penguin enthusiast."
     defaults = hub.connect("q", command=DEMO, on_elicit="accept-defaults")
     assert defaults.call("adopt", penguin="Q").text == "No adoption: the request was cancelled."
-    assert "does not fit the form (name: required)" in defaults.log().text
+    assert "accept-defaults has no value for 'name' (required, no default)" in defaults.log().text
     declining = hub.connect("r", command=DEMO, on_elicit="decline")
     assert declining.call("adopt", penguin="Q").text == "No adoption: the request was declined."
 
