@@ -22,7 +22,7 @@ import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import mcp_types as types
@@ -177,11 +177,9 @@ def ask_form(ask: Ask, read: ReadFn | None = None, write: WriteFn | None = None)
     """Put a form request to the user one field at a time; defaults fill what they leave empty."""
     read, write = _io(read, write)
     write(f"\n🔸 {ask.server} asks: {ask.message}")
-    choice = read("Answer it? [Y]es / [n]o, decline / [c]ancel: ").strip().lower()
-    if choice in ("n", "no", "decline", "d"):
-        return types.ElicitResult(action="decline")
-    if choice in ("c", "cancel"):
-        return types.ElicitResult(action="cancel")
+    action = _choose(read, write)
+    if action != "accept":
+        return types.ElicitResult(action=action)
     props = ask.schema.get("properties") or {}
     required = set(ask.schema.get("required") or [])
     content: dict[str, Any] = {}
@@ -206,6 +204,24 @@ def ask_form(ask: Ask, read: ReadFn | None = None, write: WriteFn | None = None)
             write("  too many tries; cancelling")
             return types.ElicitResult(action="cancel")
     return types.ElicitResult(action="accept", content=apply_defaults(ask.schema, content))
+
+
+Action = Literal["accept", "decline", "cancel"]
+_CHOICES: dict[str, Action] = {"": "accept", "y": "accept", "yes": "accept", "n": "decline", "no": "decline"}
+_CHOICES |= {"d": "decline", "decline": "decline", "c": "cancel", "cancel": "cancel"}
+
+
+def _choose(read: ReadFn, write: WriteFn) -> Action:
+    """Whether to answer the form: ``accept``, ``decline`` or ``cancel``. Anything else is asked
+    again: an answer meant for a field (a name typed too soon) must not be taken as yes, or every
+    later answer would land in the wrong field."""
+    for _attempt in range(MAX_TRIES):
+        choice = read("Answer it? [Y]es / [n]o, decline / [c]ancel: ").strip().lower()
+        if choice in _CHOICES:
+            return _CHOICES[choice]
+        write(f"  {choice[:40]!r} is not a choice: y (fill in the form), n (decline) or c (cancel)")
+    write("  too many tries; cancelling")
+    return "cancel"
 
 
 def ask_url(ask: Ask, read: ReadFn | None = None, write: WriteFn | None = None) -> types.ElicitResult:
