@@ -106,8 +106,7 @@ class Interrupted(KeyboardInterrupt):
         """What the state is now (``"the session is ready"``), filled in by whoever knows."""
 
     def __str__(self) -> str:
-        what = f"cancelled {self.what}" if self.what else "interrupted; cancelled the request"
-        text = f"{what} after {self.seconds:.1f} s"
+        text = f"cancelled {self.what or 'what was running'} after {self.seconds:.1f} s"
         if not self.settled:
             text += " (it was still winding down)"
         return f"{text}; {self.after}" if self.after else text
