@@ -1,14 +1,27 @@
-"""A bounded, secret-scrubbing log kept per connection: server stderr, log notifications, events."""
+"""A bounded, secret-scrubbing log kept per connection: server stderr, log notifications, events,
+and what the MCP SDK logs while it works for the connection.
+
+The SDK logs through Python ``logging`` (``mcp.*`` loggers), tracebacks included. With no
+handler configured, Python writes those records to ``sys.stderr``, which in a kernel is the
+output of whichever cell started the loop thread (often an old ``%mcp connect`` cell). The
+connection's tasks mark themselves with ``sdk_logs_to(log)``; a filter on the SDK's loggers moves
+each record made in such a task into that connection's log and stops it there. Records made
+anywhere else (the user's own use of the SDK) pass untouched.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import logging
 import threading
 import time
+import traceback
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["ConnectionLog", "LogEntry"]
+__all__ = ["ConnectionLog", "LogEntry", "capture_sdk_logs", "sdk_logs_to"]
 
 MAX_ENTRIES = 2000
 MAX_LINE = 2000
@@ -77,3 +90,48 @@ class ConnectionLog:
         with self._lock:
             self._entries.clear()
             self.dropped = 0
+
+
+# -- the SDK's own logging ----------------------------------------------------------------------------
+
+_LOG_OF_TASK: contextvars.ContextVar[ConnectionLog | None] = contextvars.ContextVar(
+    "mcp_notebook_connection_log", default=None
+)
+
+
+@contextlib.contextmanager
+def sdk_logs_to(log: ConnectionLog) -> Iterator[None]:
+    """Within this block (and the tasks it starts), SDK log records go to ``log``."""
+    token = _LOG_OF_TASK.set(log)
+    try:
+        yield
+    finally:
+        _LOG_OF_TASK.reset(token)
+
+
+class _IntoConnectionLog(logging.Filter):
+    """On an SDK logger: a record made for a connection goes to its log, and no further."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        log = _LOG_OF_TASK.get()
+        if log is None:
+            return True  # not made for one of our connections: leave it to the user's logging
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            # The exception first: a long traceback is cut at the end of the line, not the start.
+            text += f": {type(error).__name__}: {error}\n" + "".join(traceback.format_exception(error)).rstrip()
+        log.add("sdk", f"[{record.name}] {text}", record.levelname.lower())
+        return False
+
+
+_FILTER = _IntoConnectionLog()
+_SDK_LOGGERS = ("mcp", "mcp_types")
+
+
+def capture_sdk_logs() -> None:
+    """Put the filter on every SDK logger that exists (each module makes its own, on import)."""
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if name.split(".", 1)[0] in _SDK_LOGGERS and isinstance(logger, logging.Logger):
+            if _FILTER not in logger.filters:
+                logger.addFilter(_FILTER)

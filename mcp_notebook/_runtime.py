@@ -4,7 +4,7 @@ Every MCP session lives on this loop (design.md §3). Blocking callers hand a co
 wait on an ``Inbox``; while they wait, the coroutine may post small callables back to them
 (progress updates, prompts), which run in the caller's thread, so they land in the cell that made
 the call. A ``KeyboardInterrupt`` while waiting cancels the task on the loop (the SDK then tells
-the server) and waits a moment for that to finish before re-raising.
+the server) and waits a moment for that to finish before raising ``Interrupted``.
 
 Nothing here knows about MCP.
 """
@@ -20,6 +20,8 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Generic, TypeVar
+
+from .errors import Interrupted, McpNotebookError
 
 __all__ = ["Inbox", "Runtime", "WrongThread"]
 
@@ -202,13 +204,17 @@ class Runtime:
         *,
         inbox: Inbox | None = None,
         timeout: float | None = None,
+        what: str | None = None,
     ) -> T:
         """Run ``coro`` on the loop and block until it ends; interrupt-safe.
 
         Callables the coroutine posts to ``inbox`` run here, in the caller's thread, while it
         waits. ``timeout`` is a last-resort bound on the wait (the coroutine normally enforces
-        its own); when it passes, the task is cancelled and ``TimeoutError`` raised.
+        its own); when it passes, the task is cancelled and ``TimeoutError`` raised. An
+        interrupt cancels the task and raises ``Interrupted`` (a ``KeyboardInterrupt``) naming
+        ``what`` was running.
         """
+        __tracebackhide__ = True  # IPython leaves this frame out of the tracebacks it shows
         if self.in_loop_thread():
             coro.close()
             raise WrongThread(
@@ -223,22 +229,27 @@ class Runtime:
         except RuntimeError:  # the loop closed under us (interpreter shutdown)
             coro.close()
             raise
-        deadline = None if timeout is None else time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = None if timeout is None else started + timeout
         try:
             finished = inbox._pump(call, deadline)
         except KeyboardInterrupt:
-            self._abandon(call, inbox)
-            raise
+            seconds = time.monotonic() - started
+            settled = self._abandon(call, inbox)
+            raise Interrupted(what, seconds, settled) from None
         if not finished:
             self._abandon(call, inbox)
             raise TimeoutError(f"no answer within {timeout:g} s")
         return call.outcome()
 
-    def _abandon(self, call: _Call[Any], inbox: Inbox) -> None:
-        """Cancel ``call`` and give it a moment to finish its clean-up (a second ^C skips this)."""
+    def _abandon(self, call: _Call[Any], inbox: Inbox) -> bool:
+        """Cancel ``call`` and give it a moment to finish its clean-up (a second ^C skips this);
+        whether it finished."""
         call.cancel()
-        with contextlib.suppress(KeyboardInterrupt):
-            inbox._pump(call, time.monotonic() + CANCEL_GRACE)
+        try:
+            return inbox._pump(call, time.monotonic() + CANCEL_GRACE)
+        except KeyboardInterrupt:
+            return False
 
     async def arun(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await ``coro`` from any event loop (including this runtime's own)."""
@@ -322,9 +333,14 @@ class _Call(Generic[T]):
 
     def outcome(self) -> T:
         """The coroutine's value, or its exception raised here (in the caller's thread)."""
+        __tracebackhide__ = True
         error = self.error
         if error is not None:
             self.error = None  # no reference cycle through the traceback
+            if isinstance(error, McpNotebookError) and error.__suppress_context__:
+                # Never shown (the cause is); an exception group there would make IPython print
+                # the raw traceback instead of the error's own short one.
+                error.__context__ = None
             try:
                 raise error
             finally:

@@ -37,13 +37,14 @@ from .connection import Connection, State
 from .errors import (
     CallTimeout,
     ConnectFailed,
+    Interrupted,
     McpNotebookError,
     NotConnected,
     TransportFailed,
     UsageProblem,
     did_you_mean,
 )
-from .events import Events
+from .events import CANCELLED, Events, ended_status
 from .listings import ConfigList, LogView, PromptList, ResourceList, ServerList, TemplateList, ToolList
 from .reads import ReadResults
 from .recording import Recording
@@ -107,6 +108,11 @@ class Hub:
         self.progress = progress
         self.progress_extends_timeout = progress_extends_timeout
         self.auto_reconnect = auto_reconnect
+        self.on_elicit: ElicitPolicy = None
+        """How connects that do not say answer elicitation requests (``Policy`` words or a function;
+        None: ask the user). Unattended runs set it, e.g. with ``%config MCPMagics.on_elicit``."""
+        self.on_sample: SamplePolicy = None
+        """The same for sampling requests (``"decline"`` or a function; None: ask the user)."""
         self.events = Events()
         self._history = History(history_limit)
         self._history.attach(self.events)
@@ -120,10 +126,14 @@ class Hub:
 
     # -- running coroutines for sync and async callers ---------------------------------------------
 
-    def run(self, make: Callable[[Inbox], Coroutine[Any, Any, T]]) -> T:
-        """Run an API coroutine factory on the loop and wait (interrupt-safe); it gets the caller's inbox."""
+    def run(self, make: Callable[[Inbox], Coroutine[Any, Any, T]], what: str | None = None) -> T:
+        """Run an API coroutine factory on the loop and wait; it gets the caller's inbox.
+
+        An interrupt cancels it and raises ``Interrupted`` (one line in IPython) naming ``what``.
+        """
+        __tracebackhide__ = True  # IPython leaves this frame out of the tracebacks it shows
         inbox = Inbox()
-        return self.runtime.run(make(inbox), inbox=inbox)
+        return self.runtime.run(make(inbox), inbox=inbox, what=what)
 
     async def arun(self, make: Callable[[Inbox], Coroutine[Any, Any, T]]) -> T:
         return await self.runtime.arun(make(Inbox.for_async_caller()))
@@ -220,7 +230,10 @@ class Hub:
     def _connect_options(
         self, on_elicit: ElicitPolicy, on_sample: SamplePolicy, roots: Sequence[str | os.PathLike[str]] | None
     ) -> dict[str, Any]:
-        policy = Policy(on_elicit, on_sample)
+        policy = Policy(
+            on_elicit if on_elicit is not None else self.on_elicit,
+            on_sample if on_sample is not None else self.on_sample,
+        )
         return {**self._options(), "policy": policy, "roots": root_paths(roots)}
 
     def _connect_in(
@@ -535,6 +548,20 @@ class Server:
 
     # -- operations: each built once as a coroutine factory, run blocking or awaited ----------------
 
+    def _run(self, make: Callable[[Inbox], Coroutine[Any, Any, T]], what: str) -> T:
+        """``hub.run`` for this server: an interrupt says what was cancelled and how the session is."""
+        __tracebackhide__ = True
+        try:
+            return self._hub.run(make, what)
+        except Interrupted as e:
+            conn = self.connection
+            e.after = (
+                "the session is ready"
+                if conn.state is State.READY
+                else f"{self.name} is {conn.state.value}" + (f": it {conn.death}" if conn.death else "")
+            )
+            raise
+
     def _timeout(self, timeout: float | None) -> float | None:
         return self._hub.timeout if timeout is None else timeout
 
@@ -547,7 +574,7 @@ class Server:
 
     def tools(self, refresh: bool = False, *, timeout: float | None = None) -> ToolList:
         """The server's tools (cached; ``refresh=True`` asks again)."""
-        return self._hub.run(self._tools(refresh, timeout))  # type: ignore[arg-type]
+        return self._run(self._tools(refresh, timeout), f"listing the tools of {self.name}")  # type: ignore[arg-type]
 
     async def atools(self, refresh: bool = False, *, timeout: float | None = None) -> ToolList:
         return await self._hub.arun(self._tools(refresh, timeout))  # type: ignore[arg-type]
@@ -613,12 +640,14 @@ class Server:
                         delay = min(8.0, 0.5 * 2 ** (attempt - 1)) * (0.75 + random.random() / 2)
                         _tell(inbox, conn, f"{self.name}.{tool}: {e}; retry {attempt} of {retries} in {delay:.1f} s")
                         await asyncio.sleep(delay)
-            except Exception as e:
+            except (Exception, asyncio.CancelledError) as e:  # a cancel (interrupt) is a call too
                 if events:
                     seconds = time.perf_counter() - started
-                    events.emit("error", server=self.name, what=f"{self.name}.{tool}", error=e)
+                    status = ended_status(e)
+                    if status != CANCELLED:
+                        events.emit("error", server=self.name, what=f"{self.name}.{tool}", error=e)
                     events.emit(
-                        "tool_called", server=self.name, tool=tool, arguments=args, status="failed", seconds=seconds
+                        "tool_called", server=self.name, tool=tool, arguments=args, status=status, seconds=seconds
                     )
                 raise
             finally:
@@ -680,8 +709,12 @@ class Server:
         ``timeout``, ``progress``, ``validate``, ``retries`` or ``retry_unsafe`` takes them through
         the mapping.
         """
-        return self._hub.run(
-            self._call(tool, arguments, kwargs, timeout, progress, validate, retries=retries, retry_unsafe=retry_unsafe)
+        __tracebackhide__ = True
+        return self._run(
+            self._call(
+                tool, arguments, kwargs, timeout, progress, validate, retries=retries, retry_unsafe=retry_unsafe
+            ),
+            f"{self.name}.{tool}",
         )
 
     async def acall(
@@ -737,21 +770,21 @@ class Server:
 
     def resources(self, refresh: bool = False, *, timeout: float | None = None) -> ResourceList:
         """The server's resources (``refresh=True`` bypasses the response cache)."""
-        return self._hub.run(self._listing("resources", timeout, refresh))  # type: ignore[arg-type]
+        return self._run(self._listing("resources", timeout, refresh), f"listing the resources of {self.name}")  # type: ignore[arg-type]
 
     async def aresources(self, refresh: bool = False, *, timeout: float | None = None) -> ResourceList:
         return await self._hub.arun(self._listing("resources", timeout, refresh))  # type: ignore[arg-type]
 
     def templates(self, refresh: bool = False, *, timeout: float | None = None) -> TemplateList:
         """The server's resource templates."""
-        return self._hub.run(self._listing("templates", timeout, refresh))  # type: ignore[arg-type]
+        return self._run(self._listing("templates", timeout, refresh), f"listing the templates of {self.name}")  # type: ignore[arg-type]
 
     async def atemplates(self, refresh: bool = False, *, timeout: float | None = None) -> TemplateList:
         return await self._hub.arun(self._listing("templates", timeout, refresh))  # type: ignore[arg-type]
 
     def prompts(self, refresh: bool = False, *, timeout: float | None = None) -> PromptList:
         """The server's prompts."""
-        return self._hub.run(self._listing("prompts", timeout, refresh))  # type: ignore[arg-type]
+        return self._run(self._listing("prompts", timeout, refresh), f"listing the prompts of {self.name}")  # type: ignore[arg-type]
 
     async def aprompts(self, refresh: bool = False, *, timeout: float | None = None) -> PromptList:
         return await self._hub.arun(self._listing("prompts", timeout, refresh))  # type: ignore[arg-type]
@@ -765,14 +798,24 @@ class Server:
         async def go(inbox: Inbox) -> ResourceResult:
             started = time.perf_counter()
             conn = self.connection
+            events = self._hub.events
             try:
                 with conn.asking(InputAsker(inbox)):
                     raw = await conn.read(uri, self._timeout(timeout))
-            except Exception as e:
-                self._hub.events.emit("error", server=self.name, what=f"read {uri}", error=e)
+            except (Exception, asyncio.CancelledError) as e:
+                status = ended_status(e)
+                if status != CANCELLED:
+                    events.emit("error", server=self.name, what=f"read {uri}", error=e)
+                seconds = time.perf_counter() - started
+                events.emit("resource_read", server=self.name, uri=uri, status=status, seconds=seconds)
                 raise
-            self._hub.events.emit(
-                "resource_read", server=self.name, uri=uri, seconds=time.perf_counter() - started, result=raw
+            events.emit(
+                "resource_read",
+                server=self.name,
+                uri=uri,
+                status="ok",
+                seconds=time.perf_counter() - started,
+                result=raw,
             )
             return ResourceResult(raw, server=self.name, uri=uri, duration=time.perf_counter() - started)
 
@@ -780,7 +823,8 @@ class Server:
 
     def read(self, uri: str, *, timeout: float | None = None) -> ResourceResult:
         """Read the resource at ``uri``."""
-        return self._hub.run(self._read(uri, timeout))
+        __tracebackhide__ = True
+        return self._run(self._read(uri, timeout), f"reading {uri} from {self.name}")
 
     async def aread(self, uri: str, *, timeout: float | None = None) -> ResourceResult:
         return await self._hub.arun(self._read(uri, timeout))
@@ -797,13 +841,13 @@ class Server:
             try:
                 with conn.asking(InputAsker(inbox)):
                     raw = await conn.get_prompt(name, args, self._timeout(timeout))
-            except Exception:
+            except (Exception, asyncio.CancelledError) as e:
                 self._hub.events.emit(
                     "prompt_got",
                     server=self.name,
                     prompt=name,
                     arguments=args,
-                    status="failed",
+                    status=ended_status(e),
                     seconds=time.perf_counter() - started,
                 )
                 raise
@@ -824,7 +868,8 @@ class Server:
         self, name: str, arguments: Mapping[str, Any] | None = None, /, *, timeout: float | None = None, **kwargs: Any
     ) -> PromptResult:
         """Get the prompt ``name`` filled in with ``arguments``."""
-        return self._hub.run(self._prompt(name, arguments, kwargs, timeout))
+        __tracebackhide__ = True
+        return self._run(self._prompt(name, arguments, kwargs, timeout), f"the prompt {self.name}.{name}")
 
     async def aprompt(
         self, name: str, arguments: Mapping[str, Any] | None = None, /, *, timeout: float | None = None, **kwargs: Any
@@ -1094,7 +1139,8 @@ class Server:
     def read_many(self, uris: Sequence[str], *, timeout: float | None = None, concurrency: int = 16) -> ReadResults:
         """Read several resources at once; a list of ``ResourceResult`` in the order given
         (``.to_dataframes()`` → ``{uri: DataFrame}``). The first failure raises."""
-        return self._hub.run(self._read_many(uris, timeout, concurrency))
+        __tracebackhide__ = True
+        return self._run(self._read_many(uris, timeout, concurrency), f"reading {len(uris)} resources from {self.name}")
 
     async def aread_many(
         self, uris: Sequence[str], *, timeout: float | None = None, concurrency: int = 16

@@ -3,11 +3,13 @@
 Who answers, in this order:
 
 1. the connection's policy, if the user set one: ``on_elicit=`` / ``on_sample=`` callables (sync
-   or async), or ``on_elicit="accept-defaults" | "decline" | "cancel"``;
+   or async), or ``on_elicit="accept-defaults" | "decline" | "cancel"`` (``"ask"``: no policy);
+   a connect that says nothing takes the hub's default (``%config MCPMagics.on_elicit``);
 2. the call that is waiting for the server: a blocking call asks through ``input()`` in the
    waiting thread (Jupyter shows input boxes, terminals a prompt — widget clicks would never
    arrive while a cell blocks, design.md §3); a background call asks through its widget, if shown;
-3. nobody: the request is declined, and the log says why.
+3. nobody: the request is declined, and the log says why. A run without stdin (``jupyter
+   execute``, nbclient, papermill, Voilà) has nobody to ask: the calling cell says so in one line.
 
 The user always sees what the server asked before anything is sent back.
 """
@@ -20,7 +22,7 @@ import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import mcp_types as types
@@ -32,6 +34,7 @@ __all__ = [
     "Asker",
     "CURRENT_ASKER",
     "InputAsker",
+    "NoStdin",
     "Policy",
     "apply_defaults",
     "ask_form",
@@ -174,11 +177,9 @@ def ask_form(ask: Ask, read: ReadFn | None = None, write: WriteFn | None = None)
     """Put a form request to the user one field at a time; defaults fill what they leave empty."""
     read, write = _io(read, write)
     write(f"\n🔸 {ask.server} asks: {ask.message}")
-    choice = read("Answer it? [Y]es / [n]o, decline / [c]ancel: ").strip().lower()
-    if choice in ("n", "no", "decline", "d"):
-        return types.ElicitResult(action="decline")
-    if choice in ("c", "cancel"):
-        return types.ElicitResult(action="cancel")
+    action = _choose(read, write)
+    if action != "accept":
+        return types.ElicitResult(action=action)
     props = ask.schema.get("properties") or {}
     required = set(ask.schema.get("required") or [])
     content: dict[str, Any] = {}
@@ -203,6 +204,24 @@ def ask_form(ask: Ask, read: ReadFn | None = None, write: WriteFn | None = None)
             write("  too many tries; cancelling")
             return types.ElicitResult(action="cancel")
     return types.ElicitResult(action="accept", content=apply_defaults(ask.schema, content))
+
+
+Action = Literal["accept", "decline", "cancel"]
+_CHOICES: dict[str, Action] = {"": "accept", "y": "accept", "yes": "accept", "n": "decline", "no": "decline"}
+_CHOICES |= {"d": "decline", "decline": "decline", "c": "cancel", "cancel": "cancel"}
+
+
+def _choose(read: ReadFn, write: WriteFn) -> Action:
+    """Whether to answer the form: ``accept``, ``decline`` or ``cancel``. Anything else is asked
+    again: an answer meant for a field (a name typed too soon) must not be taken as yes, or every
+    later answer would land in the wrong field."""
+    for _attempt in range(MAX_TRIES):
+        choice = read("Answer it? [Y]es / [n]o, decline / [c]ancel: ").strip().lower()
+        if choice in _CHOICES:
+            return _CHOICES[choice]
+        write(f"  {choice[:40]!r} is not a choice: y (fill in the form), n (decline) or c (cancel)")
+    write("  too many tries; cancelling")
+    return "cancel"
 
 
 def ask_url(ask: Ask, read: ReadFn | None = None, write: WriteFn | None = None) -> types.ElicitResult:
@@ -246,6 +265,42 @@ def ask_sample(
 # -- askers ------------------------------------------------------------------------------------------------
 
 
+class NoStdin(LookupError):
+    """Nobody can be asked: the cell runs without stdin (jupyter execute, nbclient, papermill, Voilà)."""
+
+
+def stdin_available() -> bool:
+    """Whether ``input()`` can reach a person in this cell (False in a kernel run without stdin)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: input() reads the terminal or a pipe
+        return True
+    kernel = getattr(get_ipython(), "kernel", None)
+    # ipykernel records, per execute request, whether the front end takes input requests.
+    return getattr(kernel, "_allow_stdin", True) is not False
+
+
+def _no_stdin(error: BaseException) -> bool:
+    """Whether ``error`` is ``input()`` saying there is no one to ask (no stdin, or it is closed)."""
+    return isinstance(error, (NoStdin, EOFError)) or type(error).__name__ == "StdinNotImplementedError"
+
+
+_HOW = {
+    "elicit": ("input", "--on-elicit (on_elicit=)", "on_elicit"),
+    "url": ("you to open a link", "--on-elicit (on_elicit=)", "on_elicit"),
+    "sample": ("an LLM reply", "--on-sample (on_sample=)", "on_sample"),
+}
+
+
+def no_stdin_note(server: str, kind: str) -> str:
+    """The one line a cell shows when a server's question is declined for want of stdin."""
+    what, option, trait = _HOW[kind]
+    return (
+        f"declined {server}'s request for {what}: this run has no stdin to ask you (jupyter execute, "
+        f"papermill, Voilà); to answer unattended, connect with {option} or set %config MCPMagics.{trait}"
+    )
+
+
 class InputAsker:
     """Asks through ``input()`` in the thread that waits on the call (via its inbox)."""
 
@@ -254,6 +309,7 @@ class InputAsker:
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
         self._notes = 0
+        self._no_stdin = False  # learnt on the first question; later ones are declined at once
 
     async def _in_caller(self, fn: Callable[[], Any]) -> Any:
         loop = asyncio.get_running_loop()
@@ -277,13 +333,34 @@ class InputAsker:
         result: T = await self._in_caller(fn)
         return result
 
+    async def _ask(self, server: str, kind: str, fn: Callable[[], T]) -> T:
+        """``fn()`` in the waiting thread, unless nobody can answer there: then ``NoStdin``, and
+        the cell says so (once a call)."""
+        note = no_stdin_note(server, kind)
+
+        def put() -> T:
+            if not stdin_available():
+                raise NoStdin(note)
+            return fn()
+
+        if not self._no_stdin:
+            try:
+                result: T = await self._in_caller(put)
+                return result
+            except Exception as e:
+                if not _no_stdin(e):
+                    raise
+                self._no_stdin = True
+                self.notify(note)
+        raise NoStdin(note)
+
     async def elicit(self, ask: Ask) -> types.ElicitResult:
-        result: types.ElicitResult = await self._in_caller(lambda: ask_url(ask) if ask.mode == "url" else ask_form(ask))
-        return result
+        if ask.mode == "url":
+            return await self._ask(ask.server, "url", lambda: ask_url(ask))
+        return await self._ask(ask.server, "elicit", lambda: ask_form(ask))
 
     async def sample(self, server: str, params: types.CreateMessageRequestParams) -> types.CreateMessageResult | None:
-        result: types.CreateMessageResult | None = await self._in_caller(lambda: ask_sample(server, params))
-        return result
+        return await self._ask(server, "sample", lambda: ask_sample(server, params))
 
     def notify(self, text: str) -> None:
         """Show a line (a server warning) in the waiting caller's cell, at most ``MAX_NOTES`` a call."""
@@ -315,18 +392,19 @@ class Policy:
     """The user's standing answer: ``on_elicit`` / ``on_sample`` from ``connect(...)``."""
 
     def __init__(self, on_elicit: ElicitPolicy = None, on_sample: SamplePolicy = None) -> None:
-        if isinstance(on_elicit, str) and on_elicit not in ("accept-defaults", "decline", "cancel"):
+        if isinstance(on_elicit, str) and on_elicit not in ("ask", "accept-defaults", "decline", "cancel"):
             from .errors import UsageProblem
 
             raise UsageProblem(
-                f"on_elicit is a function, or one of 'accept-defaults', 'decline', 'cancel' — not {on_elicit!r}"
+                f"on_elicit is a function, or one of 'ask', 'accept-defaults', 'decline', 'cancel' — not {on_elicit!r}"
             )
-        if isinstance(on_sample, str) and on_sample != "decline":
+        if isinstance(on_sample, str) and on_sample not in ("ask", "decline"):
             from .errors import UsageProblem
 
-            raise UsageProblem(f"on_sample is a function, or 'decline' — not {on_sample!r}")
-        self.on_elicit = on_elicit
-        self.on_sample = on_sample
+            raise UsageProblem(f"on_sample is a function, or 'ask' or 'decline' — not {on_sample!r}")
+        # "ask" says outright what None leaves to the hub's default: put the question to the user.
+        self.on_elicit = None if on_elicit == "ask" else on_elicit
+        self.on_sample = None if on_sample == "ask" else on_sample
 
     async def elicit(self, ask: Ask) -> types.ElicitResult | None:
         """The policy's answer, or None when the policy has nothing to say."""
@@ -401,7 +479,10 @@ async def _call_user(fn: Callable[..., Any], *args: Any) -> Any:
     return result
 
 
-def describe_decline(kind: str) -> str:
+def describe_decline(kind: str, nobody: LookupError | None = None) -> str:
+    """Why a request was declined, for the connection's log."""
+    if isinstance(nobody, NoStdin):
+        return str(nobody)
     return (
         f"declined a {kind} request: no call was waiting to ask the user; pass on_elicit=/on_sample= to "
         "connect(), or run the call without --background"

@@ -2,7 +2,8 @@
 
 ``hub.history()`` / ``mn.history()`` / ``%mcp history`` give it as a DataFrame: when, which
 server, what (tool, URI or prompt), the arguments with secret-looking values redacted, the
-status, how long it took and how big the result was (bytes of its JSON). It is bounded: the
+status (``ok``, ``tool error``, ``failed``, and for calls ended early ``cancelled`` or
+``timeout``), how long it took and how big the result was (bytes of its JSON). It is bounded: the
 oldest entries fall off past ``limit`` (the hub's ``history_limit``, 1000 by default).
 """
 
@@ -124,7 +125,6 @@ class History:
             events.on("tool_called", self._on_tool),
             events.on("resource_read", self._on_read),
             events.on("prompt_got", self._on_prompt),
-            events.on("error", self._on_error),
         ]
 
         def detach() -> None:
@@ -189,8 +189,17 @@ class History:
     ) -> None:
         self.add(_entry(server, "tool", tool, redact(arguments), status, seconds, result))
 
-    def _on_read(self, *, server: str, uri: str, seconds: float | None = None, result: Any = None, **_: Any) -> None:
-        self.add(_entry(server, "resource", uri, None, "ok", seconds, result))
+    def _on_read(
+        self,
+        *,
+        server: str,
+        uri: str,
+        status: str = "ok",
+        seconds: float | None = None,
+        result: Any = None,
+        **_: Any,
+    ) -> None:
+        self.add(_entry(server, "resource", uri, None, status, seconds, result))
 
     def _on_prompt(
         self,
@@ -204,11 +213,6 @@ class History:
         **_: Any,
     ) -> None:
         self.add(_entry(server, "prompt", prompt, redact(arguments), status, seconds, result))
-
-    def _on_error(self, *, server: str, what: str, error: Any = None, **_: Any) -> None:
-        # Reads that fail send only an error event ("read URI"); tool calls also send tool_called.
-        if what.startswith("read "):
-            self.add(_entry(server, "resource", what[5:], None, "failed", None, None))
 
 
 def _entry(server: str, kind: str, name: str, arguments: Any, status: str, seconds: float | None, result: Any) -> Entry:

@@ -26,7 +26,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS as _MODERN
 from pydantic import ValidationError
 
-from ._log import ConnectionLog
+from ._log import ConnectionLog, capture_sdk_logs, sdk_logs_to
 from ._schema import SchemaChecker
 from ._signin import wait_started
 from ._stdio import StdioTransport
@@ -237,22 +237,25 @@ class Connection:
             ask = Ask(self.name, "form", params.message, schema=dict(params.requested_schema or {}))
             self.log.add("client", f"asks for input: {params.message}")
         answer = await self.policy.elicit(ask)
+        rule = self.policy.on_elicit if answer is not None else None
         if answer is None:
             asker = self._asker()
             try:
                 if asker is None:
                     raise LookupError("no asker")
                 answer = await asker.elicit(ask)
-            except LookupError:
-                self.log.add("client", describe_decline("form" if ask.mode == "form" else "link"), "warning")
+            except LookupError as nobody:
+                why = describe_decline("form" if ask.mode == "form" else "link", nobody)
+                self.log.add("client", why, "warning")
                 return types.ElicitResult(action="decline")
         if answer.action == "accept" and ask.mode == "form":
             problems = self.checker.field_errors(ask.schema, answer.content or {})
             if problems:
-                path, why = problems[0]
-                self.log.add(
-                    "client", f"the answer does not fit the form ({'.'.join(path)}: {why}); cancelled", "warning"
-                )
+                why = _unfit_answer(self.name, ask.schema, problems, rule)
+                self.log.add("client", why, "warning")
+                notify = getattr(self._asker(), "notify", None)
+                if notify is not None:  # the server will only say "cancelled": the cell says why
+                    notify(why)
                 return types.ElicitResult(action="cancel")
         self.log.add("client", f"answered: {answer.action}")
         return answer
@@ -268,8 +271,8 @@ class Connection:
                 if asker is None:
                     raise LookupError("no asker")
                 answer = await asker.sample(self.name, params)
-            except LookupError:
-                self.log.add("client", describe_decline("sampling"), "warning")
+            except LookupError as nobody:
+                self.log.add("client", describe_decline("sampling", nobody), "warning")
         if answer is None:
             self.log.add("client", "sampling declined")
             return types.ErrorData(code=SAMPLING_DECLINED, message=SAMPLING_DECLINED_TEXT)
@@ -481,8 +484,20 @@ class Connection:
 
     async def _own(self, started: asyncio.Future[None]) -> None:
         assert self._stop is not None
+        capture_sdk_logs()
+        try:
+            with sdk_logs_to(self.log):  # the SDK's tasks for this session start from this one
+                await self._run_client(started)
+        finally:
+            self.client = None
+            if self.state is not State.DEAD:
+                self.state = State.CLOSED
+
+    async def _run_client(self, started: asyncio.Future[None]) -> None:
+        assert self._stop is not None
         try:
             async with self._make_client() as client:
+                capture_sdk_logs()  # loggers of the transport modules imported on the way in
                 self._keep_invalid_results(client)
                 if not self.offers_roots:
                     # The SDK answers an undeclared roots/list with an error, which can fail a
@@ -500,10 +515,6 @@ class Connection:
                     started.set_exception(e)
             elif not self._stop.is_set() and not isinstance(e, asyncio.CancelledError):
                 self._mark_dead(f"lost its transport: {_leaf(e)!r}")
-        finally:
-            self.client = None
-            if self.state is not State.DEAD:
-                self.state = State.CLOSED
 
     def _make_client(self) -> Client:
         spec = self.spec
@@ -695,12 +706,13 @@ class Connection:
         """
         client = self.require_client()
         try:
-            if timeout is None:
-                return await send(client)
-            with anyio.move_on_after(timeout) as scope:
-                if scopes is not None:
-                    scopes.append(scope)
-                return await send(client)
+            with sdk_logs_to(self.log):
+                if timeout is None:
+                    return await send(client)
+                with anyio.move_on_after(timeout) as scope:
+                    if scopes is not None:
+                        scopes.append(scope)
+                    return await send(client)
             assert scope.cancelled_caught
             quiet = " (and no progress)" if scopes else ""
             raise CallTimeout(
@@ -886,6 +898,25 @@ class Connection:
                 f"(it takes: {', '.join(declared)})"
             )
         return await self.request(what, lambda c: c.get_prompt(name, dict(arguments)), timeout)
+
+
+def _unfit_answer(
+    server: str, schema: Mapping[str, Any], problems: list[tuple[tuple[str, ...], str]], rule: Any
+) -> str:
+    """One line: why an answer to a form was cancelled instead of sent."""
+    if rule == "accept-defaults":
+        props = schema.get("properties") or {}
+        missing = [path[0] for path, why in problems if why == "required" and len(path) == 1]
+        bare = [name for name in missing if not (isinstance(props.get(name), Mapping) and "default" in props[name])]
+        if bare:
+            fields = ", ".join(repr(name) for name in bare)
+            return (
+                f"cancelled the answer to {server}'s form: accept-defaults has no value for {fields} (required, "
+                "no default); to answer it yourself connect with --on-elicit ask (on_elicit='ask'), or give "
+                "--on-elicit a function that fills it"
+            )
+    path, why = problems[0]
+    return f"cancelled the answer to {server}'s form: it does not fit the form ({'.'.join(path)}: {why})"
 
 
 def _root(path_or_uri: str) -> types.Root:

@@ -14,6 +14,7 @@ __all__ = [
     "ArgumentsInvalid",
     "CallTimeout",
     "ConnectFailed",
+    "Interrupted",
     "InvalidResult",
     "McpNotebookError",
     "NotConnected",
@@ -28,6 +29,13 @@ __all__ = [
 
 class McpNotebookError(Exception):
     """Base class of every error this package raises on purpose."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows the user's own frames and the message, not this package's and the SDK's
+        # frames nor the chain of causes (all still on the exception, for %debug).
+        from ._tracebacks import user_traceback
+
+        return user_traceback(self)
 
 
 class UsageProblem(McpNotebookError, ValueError):
@@ -76,6 +84,35 @@ class ToolFailed(McpNotebookError):
     def __init__(self, message: str, result: object = None) -> None:
         super().__init__(message)
         self.result = result
+
+
+class Interrupted(KeyboardInterrupt):
+    """A blocking call the user interrupted: it was cancelled (the server is told) and the cell stops.
+
+    Still a ``KeyboardInterrupt``, so the rest of the cell does not run and ``except Exception``
+    does not swallow it; IPython shows its one line (``_render_traceback_``) instead of a
+    traceback through this package.
+    """
+
+    def __init__(self, what: str | None, seconds: float, settled: bool = True) -> None:
+        super().__init__(what, seconds, settled)
+        self.what = what
+        """What was running (``"demo.query"``, ``"read demo://x"``), when known."""
+        self.seconds = seconds
+        """How long it had run when the interrupt came."""
+        self.settled = settled
+        """Whether the cancelled work had wound down before control came back."""
+        self.after: str | None = None
+        """What the state is now (``"the session is ready"``), filled in by whoever knows."""
+
+    def __str__(self) -> str:
+        text = f"cancelled {self.what or 'what was running'} after {self.seconds:.1f} s"
+        if not self.settled:
+            text += " (it was still winding down)"
+        return f"{text}; {self.after}" if self.after else text
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

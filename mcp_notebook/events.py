@@ -3,13 +3,19 @@
 Events and what the callback gets (keyword arguments):
 
 - ``connected`` — server; ``disconnected`` — server, reason (``"closed"`` or why it died)
-- ``tool_called`` — server, tool, arguments, status (``ok``, ``tool error``, ``failed``), seconds,
-  and ``result`` (the SDK's ``CallToolResult``) unless it failed
-- ``resource_read`` — server, uri, seconds, result; ``error`` — server, what, error
-- ``prompt_got`` — server, prompt, arguments, status (``ok`` or ``failed``), seconds, and
-  ``result`` (the SDK's ``GetPromptResult``) unless it failed
+- ``tool_called`` — server, tool, arguments, status (``ok``, ``tool error``, ``failed``,
+  ``cancelled``, ``timeout``), seconds, and ``result`` (the SDK's ``CallToolResult``) when it ended
+  with one
+- ``resource_read`` — server, uri, status (``ok``, ``failed``, ``cancelled``, ``timeout``), seconds,
+  and ``result`` when it is ``ok``; ``error`` — server, what, error (failures and timeouts, not
+  cancels: those are the user's doing)
+- ``prompt_got`` — server, prompt, arguments, status (as for reads), seconds, and ``result``
+  (the SDK's ``GetPromptResult``) when it is ``ok``
 - ``progress`` — server, tool, progress, total, message; ``log`` — server, level, text
 - ``list_changed`` — server, kind (``tools``, ``prompts`` or ``resources``)
+
+Every call that was started emits its event once, however it ended: an interrupt or a
+``cancel()`` gives ``cancelled``, a timeout ``timeout`` (``ended_status`` says which).
 
 Callbacks may run on the loop thread: keep them quick, and never block on a call there. An error in a
 callback is logged, never raised into the call that emitted the event.
@@ -17,12 +23,13 @@ callback is logged, never raised into the call that emitted the event.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["EVENTS", "Events"]
+__all__ = ["CANCELLED", "EVENTS", "FAILED", "TIMEOUT", "Events", "ended_status"]
 
 EVENTS = (
     "connected",
@@ -36,6 +43,18 @@ EVENTS = (
     "list_changed",
 )
 log = logging.getLogger("mcp_notebook")
+FAILED, CANCELLED, TIMEOUT = "failed", "cancelled", "timeout"
+
+
+def ended_status(error: BaseException) -> str:
+    """The status of a call that ended with ``error``: ``cancelled``, ``timeout`` or ``failed``."""
+    from .errors import CallTimeout
+
+    if isinstance(error, asyncio.CancelledError):
+        return CANCELLED
+    if isinstance(error, CallTimeout):
+        return TIMEOUT
+    return FAILED
 
 
 class Events:

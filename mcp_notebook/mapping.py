@@ -466,13 +466,10 @@ class _RowsBar:
     def _draw(self) -> None:
         self._posted = False
         if self._bar is None:
-            from tqdm.auto import tqdm
+            from ._progress import Bar
 
-            self._bar = tqdm(total=self._total, desc=self._label, unit="row", leave=False, dynamic_ncols=True)
-        self._bar.n = self._done
-        if self._failed:
-            self._bar.set_postfix_str(f"{self._failed} not ok", refresh=False)
-        self._bar.refresh()
+            self._bar = Bar(self._label, self._total, unit="row", dynamic_ncols=True)
+        self._bar.show(self._done, postfix=f"{self._failed} not ok" if self._failed else None)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -15,6 +15,7 @@ from typing import Any
 class CellRun:
     """What one execution produced: status, error name, and every output message."""
 
+    msg_id: str = ""
     status: str = ""
     ename: str = ""
     evalue: str = ""
@@ -42,10 +43,31 @@ class CellRun:
         return found
 
 
+OUTPUT_KINDS = ("stream", "execute_result", "display_data", "update_display_data", "error")
+
+
 class Kernel:
     def __init__(self, km: Any, kc: Any) -> None:
         self.km = km
         self.kc = kc
+        self.late: dict[str, list[dict[str, Any]]] = {}
+        """Outputs that arrived for a cell after it had finished (by its msg_id): what a front end
+        would add to an old cell. nbclient drops these, so its saved notebook never shows them."""
+
+    def late_outputs(self, run: CellRun, settle: float = 0.5) -> list[dict[str, Any]]:
+        """What arrived for ``run``'s cell after it finished, reading for ``settle`` seconds more."""
+        deadline = time.monotonic() + settle
+        while time.monotonic() < deadline:
+            try:
+                self._keep_late(self.kc.get_iopub_msg(timeout=0.05))
+            except queue.Empty:
+                continue
+        return self.late.get(run.msg_id, [])
+
+    def _keep_late(self, msg: dict[str, Any]) -> None:
+        if msg["msg_type"] in OUTPUT_KINDS:
+            parent = msg["parent_header"].get("msg_id", "")
+            self.late.setdefault(parent, []).append({"msg_type": msg["msg_type"], "content": msg["content"]})
 
     def run(
         self, code: str, timeout: float = 60, interrupt_after: float | None = None, answers: list[str] | None = None
@@ -57,7 +79,7 @@ class Kernel:
         """
         pending = list(answers or [])
         msg_id = self.kc.execute(code, allow_stdin=answers is not None)
-        run = CellRun()
+        run = CellRun(msg_id=msg_id)
         deadline = time.monotonic() + timeout
         interrupt_at = None if interrupt_after is None else time.monotonic() + interrupt_after
         idle = False
@@ -80,13 +102,16 @@ class Kernel:
             except queue.Empty:
                 continue
             if msg["parent_header"].get("msg_id") != msg_id:
+                self._keep_late(msg)
                 continue
             kind = msg["msg_type"]
             if kind == "status" and msg["content"]["execution_state"] == "idle":
                 idle = True
-            elif kind in ("stream", "execute_result", "display_data", "update_display_data", "error"):
+            elif kind in OUTPUT_KINDS:
                 run.outputs.append({"msg_type": kind, "content": msg["content"]})
         reply = self.kc.get_shell_msg(timeout=timeout)
+        while reply["parent_header"].get("msg_id") != msg_id:  # a late kernel_info reply from the start
+            reply = self.kc.get_shell_msg(timeout=timeout)
         run.status = reply["content"]["status"]
         run.ename = reply["content"].get("ename", "")
         run.evalue = reply["content"].get("evalue", "")

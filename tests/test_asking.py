@@ -66,6 +66,20 @@ def test_form_decline_cancel_and_required():
     assert "  this one is required" in lines and result.content["name"] == "Bo"
 
 
+def test_answer_it_takes_only_yes_no_or_cancel_and_asks_again_otherwise():
+    lines: list[str] = []
+    # A name typed at the yes/no question is refused there, so the fields still get their own answers.
+    read = scripted("Ada", "y", "Ada", "", "", "", "")
+    result = ask_form(Ask("s", "form", "?", ADOPTER), read, lines.append)
+    assert result.action == "accept" and result.content["name"] == "Ada"
+    prompts = read.prompts  # type: ignore[attr-defined]
+    assert prompts[0] == prompts[1] == "Answer it? [Y]es / [n]o, decline / [c]ancel: "
+    assert prompts[2].startswith("Name * (string)")
+    assert "  'ada' is not a choice: y (fill in the form), n (decline) or c (cancel)" in lines
+    assert ask_form(Ask("s", "form", "?", ADOPTER), scripted("maybe", "decline"), quiet).action == "decline"
+    assert ask_form(Ask("s", "form", "?", ADOPTER), scripted(*["x"] * 5), quiet).action == "cancel"
+
+
 def test_url_consent_shows_the_domain_first_and_defaults_to_no():
     lines: list[str] = []
     ask = Ask("s", "url", "Sign in", url="https://login.example.org/auth?x=1")
@@ -151,7 +165,7 @@ def test_policies_answer_without_asking(hub):
     assert server.call("haiku", topic="snow").text == "reply to Write a haiku about snow, for a penguin enthusiast."
     defaults = hub.connect("q", command=DEMO, on_elicit="accept-defaults")
     assert defaults.call("adopt", penguin="Q").text == "No adoption: the request was cancelled."
-    assert "does not fit the form (name: required)" in defaults.log().text
+    assert "accept-defaults has no value for 'name' (required, no default)" in defaults.log().text
     declining = hub.connect("r", command=DEMO, on_elicit="decline")
     assert declining.call("adopt", penguin="Q").text == "No adoption: the request was declined."
 

@@ -272,7 +272,7 @@ def test_long_running_operation_reports_progress(ev: Server, capsys: pytest.Capt
     # Outside Jupyter the bar is tqdm's text bar on stderr; it reached 3 of 3.
     err = capsys.readouterr().err
     assert "ev.trigger-long-running-operation" in err
-    assert "3.0/3.0" in err
+    assert "3/3" in err and "3.0" not in err  # whole numbers, as the server counted
 
 
 def test_async_twins(ev: Server) -> None:
@@ -417,7 +417,7 @@ def test_streamable_http_progress(hub: Hub, http_peer: HttpPeer, capsys: pytest.
     server = hub.connect("web", url=http_peer.url)
     result = server.call("trigger-long-running-operation", duration=1, steps=2, progress=True)
     assert result.text.startswith("Long running operation completed")
-    assert "2.0/2.0" in capsys.readouterr().err
+    assert "2/2" in capsys.readouterr().err
 
 
 def test_legacy_sse_connects_lists_and_calls(hub: Hub, sse_peer: HttpPeer) -> None:

@@ -159,7 +159,7 @@ def _with_previous_hand_off(hub: Any, batch: Callable[[int], list[float]]) -> Ca
     from figures.floor import previous_run
 
     def go(n: int) -> list[float]:
-        hub.run = lambda make: previous_run(hub.runtime, make)
+        hub.run = lambda make, what=None: previous_run(hub.runtime, make)
         try:
             return batch(n)
         finally:

@@ -31,7 +31,8 @@ Every subcommand returns an object the cell displays (a table, a tool result, ..
 may stand anywhere on the line, except after `--`, where a stdio server's own command begins.
 A mistake ends as one line that says what to do; the kernel and the other sessions carry on.
 
-Settings: `%config MCPMagics` lists them (timeout, connect_timeout, log_level, progress).
+Settings: `%config MCPMagics` lists them (timeout, connect_timeout, log_level, progress,
+on_elicit and on_sample for unattended runs).
 """
 
 
@@ -59,6 +60,21 @@ class MCPMagics(Magics):
         config=True
     )
     history_limit = Int(1000, help="How many calls `%mcp history` keeps (the oldest fall off first).").tag(config=True)
+    on_elicit = Enum(
+        ("accept-defaults", "decline", "cancel"),
+        default_value=None,
+        allow_none=True,
+        help="How a server's requests for input are answered on connections made without --on-elicit "
+        "(None: ask in the cell). Set it for unattended runs (jupyter execute, papermill, Voilà), "
+        "where nobody can answer: they are declined otherwise.",
+    ).tag(config=True)
+    on_sample = Enum(
+        ("decline",),
+        default_value=None,
+        allow_none=True,
+        help="How a server's requests for an LLM reply are answered on connections made without "
+        "--on-sample (None: ask in the cell).",
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, hub: Hub | None = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -103,6 +119,8 @@ class MCPMagics(Magics):
         "progress_extends_timeout",
         "auto_reconnect",
         "history_limit",
+        "on_elicit",
+        "on_sample",
     )
     def _on_setting(self, change: Any) -> None:
         self._push_settings()
@@ -118,6 +136,8 @@ class MCPMagics(Magics):
         hub.progress_extends_timeout = self.progress_extends_timeout
         hub.auto_reconnect = self.auto_reconnect
         hub.history_limit = self.history_limit
+        hub.on_elicit = self.on_elicit
+        hub.on_sample = self.on_sample
 
     @no_var_expand
     @needs_local_scope

@@ -113,11 +113,11 @@ def _answer_policies(ctx: Context, args: Any) -> dict[str, Any]:
     """``on_elicit=`` / ``on_sample=`` from ``--on-elicit`` / ``--on-sample``: a word, or ``{fn}``."""
     found: dict[str, Any] = {}
     for option, key, words in (
-        ("--on-elicit", "on_elicit", ("accept-defaults", "decline", "cancel")),
-        ("--on-sample", "on_sample", ("decline",)),
+        ("--on-elicit", "on_elicit", ("ask", "accept-defaults", "decline", "cancel")),
+        ("--on-sample", "on_sample", ("ask", "decline")),
     ):
         word = getattr(args, key)
-        if word is None or str(word) == "ask":
+        if word is None:
             continue
         if isinstance(word, Word) and word.startswith("{") and word.endswith("}"):
             value = evaluate(word[1:-1], ctx.namespace, option)
@@ -127,7 +127,7 @@ def _answer_policies(ctx: Context, args: Any) -> dict[str, Any]:
         elif str(word) in words:
             found[key] = str(word)
         else:
-            raise UsageProblem(f"{option} is one of {', '.join(('ask', *words))} or {{a_function}}, not {str(word)!r}")
+            raise UsageProblem(f"{option} is one of {', '.join(words)} or {{a_function}}, not {str(word)!r}")
     return found
 
 
@@ -178,10 +178,14 @@ def _connect(parser: CommandParser) -> Handler:
     answers.add_argument(
         "--on-elicit",
         metavar="POLICY",
-        help="accept-defaults | decline | cancel | {fn} (a function of the request: a dict accepts, None declines)",
+        help="ask | accept-defaults | decline | cancel | {fn} (a function of the request: a dict accepts, None "
+        "declines); without it, %%config MCPMagics.on_elicit (default: ask)",
     )
     answers.add_argument(
-        "--on-sample", metavar="POLICY", help="decline | {fn} (a function of the messages and parameters: the reply)"
+        "--on-sample",
+        metavar="POLICY",
+        help="ask | decline | {fn} (a function of the messages and parameters: the reply); without it, "
+        "%%config MCPMagics.on_sample (default: ask)",
     )
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
