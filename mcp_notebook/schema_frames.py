@@ -32,6 +32,7 @@ __all__ = [
     "read_parquet",
     "resolve",
     "rows_schema",
+    "schema_at",
     "typed_frame",
 ]
 
@@ -120,6 +121,26 @@ def _rows_schema(value: Any, schema: dict[str, Any], root: Mapping[str, Any], de
         if len(lists) == 1:
             return _records(_items(_prop(schema, str(lists[0]), root), root))
     return None
+
+
+def schema_at(schema: Mapping[str, Any] | None, path: str) -> dict[str, Any] | None:
+    """The schema of the value at a dotted path (``"data.items"``) of a value ``schema`` describes.
+
+    ``$ref``s are followed against the whole schema, so the result is self-contained only for
+    local properties; where the path leaves the schema's properties, None (the frame is untyped).
+    """
+    if not schema:
+        return None
+    if not path:
+        return dict(schema)
+    current = resolve(schema, schema)
+    for part in path.split("."):
+        current = _prop(current, part, schema)
+        if not current:
+            return None
+    # Keep the root's definitions reachable for $refs inside the sub-schema.
+    defs = {k: schema[k] for k in ("$defs", "definitions") if k in schema}
+    return {**defs, **current}
 
 
 def _records(items: dict[str, Any]) -> dict[str, Any] | None:

@@ -1,0 +1,505 @@
+"""Pure: tables that arrive as text, and what a text is when it holds none.
+
+Many servers send their data as text: a file's CSV inside ``{"content": "..."}``, a JSON document
+in a string field, NDJSON, a Markdown table in a fetched page, or ``str(rows)`` (a Python literal:
+single quotes, ``None``, ``True``). The format is taken from what is known, in this order: the
+format the caller states (``format="csv"``, ``--df csv``); a MIME type or a path's suffix; the text
+itself, sniffed from its start. Sniffing is conservative, because a wrong guess makes a table the
+server never sent: JSON must parse; NDJSON is several lines that each parse; a Python literal is
+read with ``ast.literal_eval`` (never ``eval``); a Markdown table needs its delimiter row
+(``| --- |``); CSV and TSV need at least two columns, the same number on every line looked at, a
+header of distinct short names, and lines that do not read as sentences.
+
+Reading costs what pandas' own reader costs (``benchmarks/figures/text_tables.py``): CSV and TSV
+go straight to ``pd.read_csv``; NDJSON is decoded in one ``json.loads`` (as ``pd.read_json(lines=
+True)`` does); a Markdown table becomes TSV in two regular-expression passes, then ``read_csv``.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import itertools
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import UsageProblem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "FORMATS",
+    "Read",
+    "describe",
+    "format_of",
+    "is_fenced_block",
+    "is_unified_diff",
+    "looks_like_markdown",
+    "markdown_frames",
+    "read",
+    "sniff",
+]
+
+FORMATS = ("csv", "tsv", "json", "ndjson", "markdown", "python")
+"""The formats a caller may state; ``python`` is a Python literal (``str(rows)``)."""
+
+_SNIFF_CHARS = 64 * 1024  # how much of a text is looked at to tell its format
+_SNIFF_LINES = 50
+
+_BY_MIME = {
+    "text/csv": "csv",
+    "application/csv": "csv",
+    "text/tab-separated-values": "tsv",
+    "application/json": "json",
+    "text/json": "json",
+    "application/x-ndjson": "ndjson",
+    "application/ndjson": "ndjson",
+    "application/jsonl": "ndjson",
+    "application/x-jsonlines": "ndjson",
+    "application/jsonlines": "ndjson",
+    "text/markdown": "markdown",
+    "text/x-markdown": "markdown",
+}
+_BY_SUFFIX = (
+    (".csv", "csv"),
+    (".tsv", "tsv"),
+    (".tab", "tsv"),
+    (".ndjson", "ndjson"),
+    (".jsonl", "ndjson"),
+    (".json", "json"),
+    (".geojson", "json"),
+    (".md", "markdown"),
+    (".markdown", "markdown"),
+)
+# Suffixes of files whose text is known not to be Markdown (so never rendered as such).
+PLAIN_SUFFIXES = frozenset(
+    ".txt .log .py .sh .bash .zsh .js .ts .tsx .jsx .c .h .cpp .hpp .rs .go .java .kt .rb .php .pl .r .sql "
+    ".yaml .yml .toml .ini .cfg .conf .env .xml .html .htm .css .scss .csv .tsv .json .jsonl .ndjson .ipynb "
+    ".diff .patch .tex .rst .lock .gitignore .dockerfile .makefile .mk .bat .ps1".split()
+)
+
+
+def format_of(mime: str | None = None, path: str = "") -> str | None:
+    """The format a MIME type or a path's suffix names (``"csv"`` … ``"markdown"``), or None.
+
+    The MIME type wins over the name; ``+json`` types are JSON.
+    """
+    mime = (mime or "").split(";")[0].strip().lower()
+    if mime in _BY_MIME:
+        return _BY_MIME[mime]
+    if mime.endswith("+json"):
+        return "json"
+    name = path.split("?")[0].split("#")[0].lower()
+    for suffix, kind in _BY_SUFFIX:
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+def suffix_of(path: str) -> str:
+    """The lower-case suffix of a path or URI (``".csv"``), or ``""``."""
+    name = path.split("?")[0].split("#")[0].rsplit("/", 1)[-1].lower()
+    return name[name.rfind(".") :] if "." in name.lstrip(".") else ""
+
+
+# -- sniffing -------------------------------------------------------------------------------------------
+
+# A GFM delimiter row: cells of hyphens with optional colons, separated by pipes.
+_DELIMITER_ROW = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+_PROSE_END = re.compile(r"[.!?:;][\"')\]]?$")
+
+
+def sniff(text: str) -> str | None:
+    """The table format ``text`` seems to hold, judged from its start, or None when it holds none.
+
+    ``"json"`` here means "starts like JSON": reading a sniffed ``json`` falls back to a Python
+    literal (``read(..., sniffed=True)``), so a big text is decoded once, not once to sniff and
+    again to read. Never ``"markdown"`` for prose without a table: this answers "is there a table".
+    """
+    head = text[:_SNIFF_CHARS].lstrip("\ufeff")
+    stripped = head.lstrip()
+    if not stripped:
+        return None
+    if stripped[0] in "[{(":
+        first, _, rest = stripped.partition("\n")
+        if first.strip().startswith("{") and rest.strip() and _json_line(first):
+            return "ndjson"  # a whole object on the first line and more after it: not one document
+        return "python" if stripped[0] == "(" else "json"
+    if _markdown_table_lines(head.splitlines()) is not None:
+        return "markdown"
+    return _delimited(head)
+
+
+def _json_line(line: str) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def _json_whole(text: str) -> bool:
+    # Decoding is the only sure test; for texts too big to decode just to judge them, the last
+    # character (a closing bracket) stands in.
+    if len(text) > 4 * _SNIFF_CHARS:
+        return text.rstrip()[-1:] in ("]", "}")
+    return _json_line(text)
+
+
+def _delimited(head: str) -> str | None:
+    """``"tsv"`` or ``"csv"`` when the start of ``head`` reads as a delimited table, else None."""
+    if len(head) >= _SNIFF_CHARS and "\n" in head:
+        head = head[: head.rindex("\n")]  # the last line may be cut mid-way
+    for sep, kind in (("\t", "tsv"), (",", "csv"), (";", "csv")):
+        if sep in head.split("\n", 1)[0] and _consistent(head, sep):
+            return kind
+    return None
+
+
+def _consistent(head: str, sep: str) -> bool:
+    try:
+        rows = [row for row in itertools.islice(csv.reader(io.StringIO(head), delimiter=sep), _SNIFF_LINES) if row]
+    except csv.Error:
+        return False
+    if len(rows) < 2 or len(rows[0]) < 2 or any(len(r) != len(rows[0]) for r in rows):
+        return False
+    header = [cell.strip() for cell in rows[0]]
+    named = [c for c in header if c]
+    if len(named) < len(header) - 1 or len(set(named)) != len(named) or any(len(c) > 100 for c in named):
+        return False
+    # Sentences with commas in the same places are prose, not a table.
+    lines = [ln.strip() for ln in head.splitlines()[: len(rows)] if ln.strip()]
+    return sum(bool(_PROSE_END.search(ln)) for ln in lines) * 2 < len(lines)
+
+
+def delimiter(text: str, kind: str) -> str:
+    """The separator of a CSV (``,`` or ``;``, whichever the header holds consistently) or TSV text."""
+    if kind == "tsv":
+        return "\t"
+    head = text[:_SNIFF_CHARS]
+    if ";" in head.split("\n", 1)[0] and "," not in head.split("\n", 1)[0] and _consistent(head, ";"):
+        return ";"
+    return ","
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Read:
+    """What reading a text gave: a parsed value (JSON, NDJSON, a literal), or frames (CSV, Markdown)."""
+
+    kind: str
+    value: Any = None
+    frames: list[pd.DataFrame] = field(default_factory=list)
+
+
+def read(text: str, kind: str, what: str = "this text", *, sniffed: bool = False) -> Read:
+    """Read ``text`` as ``kind`` (one of ``FORMATS``); a text that is not that format is a ``UsageProblem``.
+
+    ``sniffed``: the kind is ``sniff``'s guess, so JSON that does not decode is tried as a Python
+    literal (``[{'a': None}]`` starts like JSON).
+    """
+    if kind in ("csv", "tsv"):
+        return Read(kind, frames=[read_csv(text, kind, what)])
+    if kind == "json":
+        try:
+            return Read(kind, json.loads(text))
+        except json.JSONDecodeError as e:
+            if sniffed:
+                return Read("python", read_literal(text, what))
+            raise UsageProblem(f"{what} is not JSON (line {e.lineno}, column {e.colno}: {e.msg})") from e
+    if kind == "ndjson":
+        return Read(kind, read_ndjson(text, what))
+    if kind == "python":
+        return Read(kind, read_literal(text, what))
+    if kind == "markdown":
+        frames = markdown_frames(text)
+        if not frames:
+            raise UsageProblem(f"{what} has no Markdown table in it (a header row, then a | --- | row)")
+        return Read(kind, frames=frames)
+    raise UsageProblem(f"unknown format {kind!r}; say one of {', '.join(FORMATS)}")
+
+
+def read_csv(text: str, kind: str, what: str = "this text") -> pd.DataFrame:
+    import pandas as pd
+
+    try:
+        return pd.read_csv(io.StringIO(text), sep=delimiter(text, kind))
+    except Exception as e:
+        raise UsageProblem(f"{what} is not readable {kind.upper()}: {e}") from e
+
+
+def read_ndjson(text: str, what: str = "this text") -> list[Any]:
+    lines = [line for line in text.splitlines() if line.strip()]
+    try:
+        # One decode of the lines joined into an array, as pandas' read_json(lines=True) does: about
+        # twice as fast as a json.loads per line. The count check catches lines that only make JSON
+        # together (an object broken over two lines).
+        records = json.loads("[" + ",".join(lines) + "]")
+        if isinstance(records, list) and len(records) == len(lines):
+            return records
+    except json.JSONDecodeError:
+        pass
+    # Each line alone, so the error names the line that breaks.
+    number = 0
+    for number, line in enumerate(text.splitlines(), 1):  # noqa: B007 - the number is the message
+        if line.strip():
+            try:
+                json.loads(line)
+            except json.JSONDecodeError as e:
+                raise UsageProblem(f"{what} is not NDJSON: line {number}: {e.msg}") from e
+    raise UsageProblem(f"{what} is not NDJSON: its lines only make JSON together")
+
+
+def read_literal(text: str, what: str = "this text") -> Any:
+    """A Python literal (``str(rows)``), by ``ast.literal_eval``: constants and containers only, never code."""
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as e:
+        raise UsageProblem(f"{what} is not a Python literal of lists, dicts and values: {e}") from e
+    return _lists(value)
+
+
+def _lists(value: Any, depth: int = 0) -> Any:
+    """Tuples and sets as lists, as JSON would have them (``str(cursor.fetchall())`` gives tuples)."""
+    if depth > 100:
+        return value
+    if isinstance(value, (tuple, set, frozenset)):
+        return [_lists(v, depth + 1) for v in value]
+    if isinstance(value, list):
+        return (
+            [_lists(v, depth + 1) for v in value]
+            if any(isinstance(v, (tuple, set, list, dict)) for v in value[:100])
+            else value
+        )
+    if isinstance(value, dict):
+        return {k: _lists(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+# -- Markdown tables ---------------------------------------------------------------------------------------
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+_PIPE_AS_TAB = re.compile(r"[ \t]*(?<!\\)\|[ \t]*")
+_EDGE_TABS = re.compile(r"^\t|\t$", re.M)
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _cells(line: str) -> list[str]:
+    cells = _UNESCAPED_PIPE.split(line.strip())
+    if cells and not cells[0].strip():
+        cells = cells[1:]
+    if cells and not cells[-1].strip() and line.rstrip().endswith("|"):
+        cells = cells[:-1]
+    return [c.strip() for c in cells]
+
+
+def _markdown_table_lines(lines: Sequence[str], start: int = 0) -> tuple[int, int] | None:
+    """``(header line, end line)`` of the first GFM table at or after ``start``, outside fenced code."""
+    fence = ""
+    for i in range(start, len(lines) - 1):
+        line = lines[i]
+        opened = _FENCE_OPEN.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if opened:
+            fence = opened.group(1)
+            continue
+        if "|" not in line or not _DELIMITER_ROW.match(lines[i + 1]) or "-" not in lines[i + 1]:
+            continue
+        header = _cells(line)
+        if len(header) != len(_cells(lines[i + 1])) or not any(header):
+            continue
+        end = i + 2
+        while end < len(lines) and "|" in lines[end] and lines[end].strip():
+            end += 1
+        return i, end
+    return None
+
+
+def markdown_frames(text: str) -> list[pd.DataFrame]:
+    """Every GFM table in ``text``, in order, as DataFrames (numbers typed as ``read_csv`` types them).
+
+    Cells keep their inline Markdown (links, emphasis) as written; backslash escapes (``mass\\_g``)
+    are undone, as a renderer shows them.
+    """
+    lines = text.splitlines()
+    frames = []
+    found = _markdown_table_lines(lines)
+    while found is not None:
+        start, end = found
+        frames.append(_markdown_frame(lines[start], lines[start + 2 : end]))
+        found = _markdown_table_lines(lines, end)
+    return frames
+
+
+def _markdown_frame(header_line: str, body: list[str]) -> pd.DataFrame:
+    import pandas as pd
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    header = [_ESCAPE.sub(r"\1", c) for c in _cells(header_line)]
+    width = len(header)
+    block = "\n".join(body)
+    frame = None
+    if "\t" not in block and '"' not in block:
+        # Fast path: each unescaped pipe (with the spaces around it) becomes a tab, the edge pipes
+        # go, and read_csv reads TSV. Rows with other cell counts take the slow path below.
+        tsv = _EDGE_TABS.sub("", _PIPE_AS_TAB.sub("\t", block))
+        try:
+            frame = pd.read_csv(
+                io.StringIO(tsv), sep="\t", header=None, names=range(width), quoting=csv.QUOTE_NONE, dtype=None
+            )
+        except Exception:  # noqa: BLE001 - any row pandas cannot read goes the careful way
+            frame = None
+        if frame is not None and len(frame) != sum(1 for line in body if line.strip()):
+            frame = None
+    if frame is None:
+        rows = [(_cells(line) + [""] * width)[:width] for line in body if line.strip()]
+        text = "\n".join("\t".join(r) for r in rows)
+        frame = (
+            pd.read_csv(
+                io.StringIO(text), sep="\t", header=None, names=range(width), quoting=csv.QUOTE_NONE, dtype=None
+            )
+            if rows
+            else pd.DataFrame(columns=range(width))
+        )
+    frame.columns = pd.Index(header, dtype=object)
+    for name in frame.columns:
+        column = frame[name]
+        if (is_string_dtype(column) or is_object_dtype(column)) and column.str.contains("\\", regex=False).any():
+            frame[name] = column.str.replace(_ESCAPE, r"\1", regex=True)
+    return frame
+
+
+# -- what a text is ---------------------------------------------------------------------------------------
+
+_LINK = re.compile(r"(?<![\w\])])!?\[[^\[\]\n]+\]\((?:https?://|mailto:|/|\./|\.\./|#)[^\s()]*(?:\s+\"[^\"\n]*\")?\)")
+_ATX = re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.M)
+_SETEXT = re.compile(r"^[^\n]*\w[^\n]*\n {0,3}=+[ \t]*$", re.M)
+_BULLETS = re.compile(r"^ {0,3}[-*+][ \t]+\S[^\n]*\n {0,3}[-*+][ \t]+\S", re.M)
+_ORDERED = re.compile(r"^ {0,3}\d{1,9}[.)][ \t]+\S[^\n]*\n {0,3}\d{1,9}[.)][ \t]+\S", re.M)
+_BOLD = re.compile(r"(?<![\w*])\*\*[^\s*][^*\n]*\*\*(?![\w*])|(?<!\w)__[^\s_][^_\n]*__(?!\w)")
+_QUOTE = re.compile(r"^ {0,3}> ?\S", re.M)
+_CODE_SPAN = re.compile(r"(?<![`\w])`[^`\n]+`(?![`\w])")
+_CODE_END = re.compile(r"[;{}()\[\],:=\\]$|^\s*(def|class|import|from|return|if|for|while|function|var|let|const)\b")
+_DIFF_HEADER = re.compile(r"^(diff --git |--- \S.*\n\+\+\+ \S)", re.M)
+_HUNK = re.compile(r"^@@ -\d+(,\d+)? \+\d+(,\d+)? @@", re.M)
+
+
+def is_unified_diff(text: str) -> bool:
+    """A unified diff (git's or ``diff -u``'s): file headers and at least one hunk header, outside
+    fenced code (a fenced diff is Markdown already)."""
+    head = _outside_code(text[:_SNIFF_CHARS])
+    return bool(_DIFF_HEADER.search(head)) and bool(_HUNK.search(head))
+
+
+def looks_like_markdown(text: str) -> bool:
+    """Whether plain text content is Markdown, to be rendered as Markdown rather than shown as typed.
+
+    A wrong yes is worse than a wrong no (a log or a script rendered as Markdown loses its line
+    breaks and turns comments into headings), so: JSON, diffs and delimited tables are never
+    Markdown; then one construct only Markdown has is enough (a table with its delimiter row, a
+    closed fenced code block, a link or image ``[text](url)``); otherwise at least three kinds of
+    the constructs prose shares with code and config files (ATX or setext headings, bullet or
+    numbered lists, ``**bold**``, block quotes, `code spans`), in a text that does not read as
+    code (most lines ending in ``;``, ``{``, ``)``, ``:`` …).
+    """
+    head = text[:_SNIFF_CHARS]
+    stripped = head.strip()
+    if not stripped or "\n" not in stripped and len(stripped) < 3:
+        return False
+    if stripped[0] in "[{" and _json_whole(text):
+        return False
+    if is_unified_diff(head) or _delimited(head) is not None:
+        return False
+    lines = head.splitlines()
+    if _markdown_table_lines(lines) is not None or _closed_fence(lines) or _LINK.search(_outside_code(head)):
+        return True
+    prose = _outside_code(head)
+    kinds = sum(
+        bool(pattern.search(prose)) for pattern in (_ATX, _SETEXT, _BULLETS, _ORDERED, _BOLD, _QUOTE, _CODE_SPAN)
+    )
+    if kinds < 3:
+        return False
+    body = [ln for ln in prose.splitlines() if ln.strip()]
+    code_like = sum(bool(_CODE_END.search(ln.rstrip())) for ln in body)
+    return code_like * 3 < len(body)
+
+
+def is_fenced_block(text: str) -> bool:
+    """The whole text is one fenced code block (filesystem's ``edit_file`` answers with a fenced diff)."""
+    lines = text.strip().splitlines()
+    if len(lines) < 2:
+        return False
+    opened = _FENCE_OPEN.match(lines[0])
+    closed = _FENCE_OPEN.match(lines[-1])
+    return bool(
+        opened
+        and closed
+        and closed.group(1)[0] == opened.group(1)[0]
+        and len(closed.group(1)) >= len(opened.group(1))
+        and not lines[-1][closed.end() :].strip()
+        and not any(
+            (m := _FENCE_OPEN.match(line))
+            and m.group(1)[0] == opened.group(1)[0]
+            and len(m.group(1)) >= len(opened.group(1))
+            for line in lines[1:-1]
+        )
+    )
+
+
+def _closed_fence(lines: Sequence[str]) -> bool:
+    fence = ""
+    for line in lines:
+        opened = _FENCE_OPEN.match(line)
+        if not opened:
+            continue
+        marker = opened.group(1)
+        if not fence:
+            if marker[0] == "`" and "`" in line[opened.end() :]:
+                continue  # ```x``` on one line is a code span, not a fence
+            fence = marker
+        elif marker[0] == fence[0] and len(marker) >= len(fence) and not line[opened.end() :].strip():
+            return True
+    return False
+
+
+def _outside_code(text: str) -> str:
+    """``text`` without its fenced code blocks (a link inside code is not Markdown's)."""
+    out, fence = [], ""
+    for line in text.splitlines():
+        opened = _FENCE_OPEN.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if opened:
+            fence = opened.group(1)
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def describe(text: str) -> str:
+    """What ``text`` is, in a few words, for a message that says there is no table in it."""
+    stripped = text.strip()
+    if not stripped:
+        return "empty text"
+    lines = stripped.count("\n") + 1
+    size = f"{lines:,} line{'s' if lines != 1 else ''}"
+    if stripped[0] in "[{" and _json_whole(stripped):
+        return "JSON that holds no table"
+    if is_unified_diff(stripped):
+        return f"a diff ({size})"
+    if looks_like_markdown(stripped):
+        return f"Markdown with no table ({size})"
+    return f"plain text ({size})"
