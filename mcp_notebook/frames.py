@@ -196,9 +196,10 @@ def _grid(value: Mapping[str, Any]) -> Table | None:
         return None
     index = value.get("index")
     index = index if isinstance(index, list) and len(index) == len(rows) else None
-    if all(isinstance(r, list) and len(r) == len(names) for r in rows):
+    # map(type, …) and map(len, …) run in C: checking 100k rows costs a few milliseconds.
+    if not rows or (set(map(type, rows)) == {list} and set(map(len, rows)) == {len(names)}):
         return Table(rows, "grid", names, types, index)
-    if all(isinstance(r, Mapping) for r in rows) and rows:
+    if all(isinstance(r, Mapping) for r in rows):
         return Table(rows, "records", types=types)
     return None
 

@@ -152,14 +152,14 @@ class ToolResult:
         of a path argument, or the text itself. No table, or several and no key, raises a
         ``UsageProblem`` that says what there is.
         """
-        found, value = self._tables(format)
+        found = self._tables(format)
         if key is not None:
-            return table_choice.pick(found, key, value, found.what, **self._options(format))
+            return table_choice.pick(found, key, **self._options(format))
         return found.one(*self._instead_hint())
 
     def frames(self, *, format: str | None = None) -> dict[str, pd.DataFrame]:
         """Every table in the result, by key (see ``to_dataframe``); empty when there is none."""
-        return self._tables(format)[0].frames()
+        return self._tables(format).frames()
 
     def _options(self, fmt: str | None) -> dict[str, Any]:
         structured = self.raw.structured_content is not None
@@ -169,7 +169,7 @@ class ToolResult:
             "fmt": fmt,
         }
 
-    def _tables(self, fmt: str | None) -> tuple[table_choice.Found, Any]:
+    def _tables(self, fmt: str | None) -> table_choice.Found:
         what = f"the result of {self.name}"
         if fmt is not None and fmt not in text_tables.FORMATS:
             raise UsageProblem(f"unknown format {fmt!r} for {self.name}; say one of {', '.join(text_tables.FORMATS)}")
@@ -178,7 +178,7 @@ class ToolResult:
         options = self._options(fmt)
         structured = self.raw.structured_content
         if structured is not None:
-            return table_choice.in_value(structured, what, **options), structured
+            return table_choice.in_value(structured, what, **options)
         texts = [b.text for b in self.raw.content if isinstance(b, types.TextContent)]
         if not texts:
             parquet = _parquet_blob(b.resource for b in self.raw.content if isinstance(b, types.EmbeddedResource))
@@ -187,12 +187,12 @@ class ToolResult:
                 found.add("", lambda: schema_frames.read_parquet(parquet, what), -1)
             else:
                 found.instead = _content_words(self.raw.content)
-            return found, None
+            return found
         if len(texts) > 1 and fmt in (None, "json"):
             ok, value = frames.parse_json_texts(texts)  # one JSON text per block: a list of them
             if ok:
-                return table_choice.in_value(value, what, hint=options["hint"]), value
-        return table_choice.in_text("\n".join(texts), what, hint=options["hint"], fmt=fmt), self.data
+                return table_choice.in_value(value, what, hint=options["hint"])
+        return table_choice.in_text("\n".join(texts), what, hint=options["hint"], fmt=fmt)
 
     def _instead_hint(self) -> tuple[str, str]:
         """Where the data is instead of a table: for structured data, and for text."""
@@ -547,7 +547,7 @@ class ResourceResult:
             return schema_frames.read_parquet(parquet, self.uri or "this resource")
         found = self._tables(format)
         if key is not None:
-            return table_choice.pick(found, key, self.data, found.what, hint=self._format(), fmt=format)
+            return table_choice.pick(found, key, hint=self._format(), fmt=format)
         return found.one(
             ".text has it; to read it as a table all the same, state its format: "
             f".to_dataframe(format='csv') ({', '.join(text_tables.FORMATS)})"

@@ -194,7 +194,9 @@ def apply_types(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
                     converted = pd.to_datetime(column, format="ISO8601")
                 except (ValueError, TypeError):  # mixed UTC offsets: one instant scale
                     converted = pd.to_datetime(column, format="ISO8601", utc=True)
-            elif kind == "string" and column.map(lambda v: isinstance(v, (list, dict))).any():
+            elif (
+                kind == "string" and column.dtype == object and column.map(lambda v: isinstance(v, (list, dict))).any()
+            ):
                 continue  # a schema that says string for structured values: keep the values
             else:
                 converted = column.astype(casts[kind])

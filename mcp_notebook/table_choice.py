@@ -44,6 +44,8 @@ class Found:
         """Where to find it instead, when that is not what the caller would say."""
         self.text = False
         """Whether what was looked at is text (so the message points at ``.text``)."""
+        self.value: Any = None
+        """The data looked into (parsed, for text that held JSON): a key is a path into it."""
 
     def add(self, key: str, build: Builder, size: int) -> None:
         self.builders[key] = build
@@ -110,6 +112,7 @@ def in_value(
     the top level of a result: a document inside a document stays text).
     """
     found = Found(what)
+    found.value = value
     if isinstance(value, str):
         if not strings:
             found.instead = "text inside text"
@@ -175,12 +178,14 @@ def _picker(value: Any, path: str, schema: Mapping[str, Any] | None, what: str) 
 def _documents(value: Any, what: str, hint: str | None, fmt: str | None, base: str) -> Found:
     """Tables read from the top-level string fields that hold documents (JSON, lines of CSV …)."""
     found = Found(what)
+    found.value = value
     if not isinstance(value, Mapping):
         return found
     for key, inner in value.items():
         if isinstance(inner, str) and ("\n" in inner.strip() or inner.lstrip()[:1] in ("[", "{")):
             where = f"{base}.{key}" if base else str(key)
             found.merge(in_text(inner, what, fmt=fmt, hint=hint, base=where, root=where, strings=False))
+            found.value = value
     found.instead = ""
     return found
 
@@ -227,6 +232,7 @@ def in_text(
                 found.add(f"{root}[{i}]", _given(frame), len(frame))
         return found
     inner = in_value(read.value, what, base=base, root=root, strings=strings)
+    inner.text = True
     if not inner.builders and not inner.how:
         inner.instead = f"{_format_words(read.kind)} ({frames._shape_words(read.value)})"
     return inner
@@ -246,8 +252,9 @@ def _media_words(value: Any) -> str:
     return f"media ({', '.join(kinds)})"
 
 
-def pick(found: Found, key: str, value: Any, what: str, **options: Any) -> pd.DataFrame:
-    """The table under ``key``: one found, or the one table at that dotted path of ``value``."""
+def pick(found: Found, key: str, **options: Any) -> pd.DataFrame:
+    """The table under ``key``: one found, or the one table at that dotted path of the data."""
+    what, value = found.what, found.value
     if key in found.builders:
         return found.builders[key]()
     ok, inner = frames.value_at(value, key) if value is not None else (False, None)
