@@ -180,19 +180,30 @@ class ToolResult:
         if structured is not None:
             return table_choice.in_value(structured, what, **options)
         texts = [b.text for b in self.raw.content if isinstance(b, types.TextContent)]
+        found = table_choice.Found(what)
+        if texts:
+            if len(texts) > 1 and fmt in (None, "json"):
+                ok, value = frames.parse_json_texts(texts)  # one JSON text per block: a list of them
+                if ok:
+                    return table_choice.in_value(value, what, hint=options["hint"])
+            found = table_choice.in_text("\n".join(texts), what, hint=options["hint"], fmt=fmt)
+            if found.builders:
+                return found
+        # Embedded resources: a Parquet blob, or text whose MIME type or URI names its format.
+        embedded = [b.resource for b in self.raw.content if isinstance(b, types.EmbeddedResource)]
+        parquet = _parquet_blob(embedded)
+        inside = table_choice.Found(what)
+        if parquet is not None:
+            inside.add("", lambda: schema_frames.read_parquet(parquet, what), -1)
+        for res in embedded:
+            if isinstance(res, types.TextResourceContents):
+                hint = text_tables.format_of(res.mime_type, str(res.uri))
+                inside.merge(table_choice.in_text(res.text, what, fmt=fmt, hint=hint, root=str(res.uri)))
+        if inside.builders:
+            return inside
         if not texts:
-            parquet = _parquet_blob(b.resource for b in self.raw.content if isinstance(b, types.EmbeddedResource))
-            found = table_choice.Found(what)
-            if parquet is not None:
-                found.add("", lambda: schema_frames.read_parquet(parquet, what), -1)
-            else:
-                found.instead = _content_words(self.raw.content)
-            return found
-        if len(texts) > 1 and fmt in (None, "json"):
-            ok, value = frames.parse_json_texts(texts)  # one JSON text per block: a list of them
-            if ok:
-                return table_choice.in_value(value, what, hint=options["hint"])
-        return table_choice.in_text("\n".join(texts), what, hint=options["hint"], fmt=fmt)
+            found.instead = _content_words(self.raw.content)
+        return found
 
     def _instead_hint(self) -> tuple[str, str]:
         """Where the data is instead of a table: for structured data, and for text."""

@@ -110,7 +110,7 @@ def _rows_schema(value: Any, schema: dict[str, Any], root: Mapping[str, Any], de
         return _records(items)
     if isinstance(value, Mapping) and value:
         values = list(value.values())
-        if all(isinstance(v, list) for v in values) and len({len(v) for v in values}) == 1:
+        if frames._columns(values):
             return {
                 "type": "object",
                 "properties": {str(k): _items(_prop(schema, str(k), root), root) for k in value},

@@ -84,7 +84,7 @@ def _shown(key: str) -> str:
 
 
 def _rows(n: int) -> str:
-    return f"{n:,} row{'s' if n != 1 else ''}"
+    return "rows not counted" if n < 0 else f"{n:,} row{'s' if n != 1 else ''}"
 
 
 def _typed(value: Any, schema: Mapping[str, Any] | None, what: str) -> pd.DataFrame:
@@ -208,6 +208,10 @@ def in_text(
     """
     found = Found(what)
     found.text = True
+    whole = text
+    start = text_tables.preface_end(text)
+    if start and (fmt or hint or text_tables.sniff(text[start:])) not in (None, "markdown"):
+        text = text[start:]  # "Contents of …:" above a file's own text is no part of its table
     kind = fmt or hint
     sniffed = kind is None
     if kind == "markdown" and fmt is None and not text_tables.markdown_frames(text):
@@ -215,14 +219,14 @@ def in_text(
     if kind is None:
         kind = text_tables.sniff(text)
     if kind is None:
-        found.instead = text_tables.describe(text)
+        found.instead = text_tables.describe(whole)
         return found
     try:
         read = text_tables.read(text, kind, what, sniffed=sniffed)
     except UsageProblem:
         if not sniffed:
             raise
-        found.instead = text_tables.describe(text)
+        found.instead = text_tables.describe(whole)
         return found
     if read.frames:
         if len(read.frames) == 1:

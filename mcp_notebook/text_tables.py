@@ -41,6 +41,7 @@ __all__ = [
     "is_unified_diff",
     "looks_like_markdown",
     "markdown_frames",
+    "preface_end",
     "read",
     "sniff",
 ]
@@ -133,6 +134,24 @@ def sniff(text: str) -> str | None:
     if "|" in head and next(_table_blocks(head), None) is not None:
         return "markdown"
     return _delimited(head)
+
+
+_PREFACE_LINES = 3
+
+
+def preface_end(text: str) -> int:
+    """Where the data starts after a preface of label lines ending in ``:`` (0 when there is none).
+
+    fetch sends a CSV or JSON file as "Content type text/csv cannot be simplified to markdown, but
+    here is the raw content:" and "Contents of http://…:" above the file's own text.
+    """
+    start = 0
+    for _ in range(_PREFACE_LINES):
+        end = text.find("\n", start)
+        if end < 0 or end - start > 300 or not text[start:end].rstrip().endswith(":"):
+            break
+        start = end + 1
+    return start
 
 
 def _json_line(line: str) -> bool:
@@ -283,7 +302,7 @@ def _lists(value: Any) -> Any:
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})([^\n]*)$", re.M)
-_DELIMITER_LINE = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$", re.M)
+_DELIMITER_LINE = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t\r]*$", re.M)
 _NO_PIPE_LINE = re.compile(r"^[^|\n]*$", re.M)
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -298,40 +317,47 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in cells]
 
 
-def _fenced(text: str) -> list[tuple[int, int]]:
-    """Where fenced code blocks are in ``text`` (start, end): tables inside them are code."""
-    spans, fence, start = [], "", 0
-    for line in _FENCE_LINE.finditer(text):
-        marker, rest = line.group(1), line.group(2)
-        if not fence:
-            if marker[0] == "`" and "`" in rest:
-                continue  # ```x``` on one line is a code span, not a fence
-            fence, start = marker, line.start()
-        elif marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip():
-            spans.append((start, line.end()))
-            fence = ""
-    if fence:
-        spans.append((start, len(text)))
-    return spans
+class _Fences:
+    """Whether a position of a text is inside fenced code, scanning the fence lines only once and
+    only as far as asked (a table near the top of a long text costs nothing for the rest)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.scanned = 0
+        self.fence = ""
+        self.start = 0
+        self.spans: list[tuple[int, int]] = []
+
+    def inside(self, pos: int) -> bool:
+        for line in _FENCE_LINE.finditer(self.text, self.scanned, pos):
+            marker, rest = line.group(1), line.group(2)
+            if not self.fence:
+                if marker[0] == "`" and "`" in rest:
+                    continue  # ```x``` on one line is a code span, not a fence
+                self.fence, self.start = marker, line.start()
+            elif marker[0] == self.fence[0] and len(marker) >= len(self.fence) and not rest.strip():
+                self.spans.append((self.start, line.end()))
+                self.fence = ""
+        self.scanned = max(self.scanned, pos)
+        return bool(self.fence) or any(start <= pos < end for start, end in self.spans)
 
 
 def _table_blocks(text: str) -> Iterator[tuple[str, str, bool]]:
     """Each GFM table in ``text``: its header line, the block of its body rows, and whether every
     row starts with a pipe (``| a | b |``, the common way, which ``read_csv`` reads directly).
 
-    Found with regular expressions and ``str.count`` rather than a Python loop over lines: a
-    delimiter row, the line above it as the header, the rows down to the first line without a
-    pipe. The search for the next delimiter row resumes after each table, so a table's own rows
-    are scanned once.
+    Found with regular expressions rather than a Python loop over lines: a delimiter row, the line
+    above it as the header, the rows down to the first line without a pipe. The search for the
+    next delimiter row resumes after each table, so a table's own rows are scanned once.
     """
-    spans = _fenced(text) if "```" in text or "~~~" in text else []
+    fences = _Fences(text)
     pos = 0
     while True:
         row = _DELIMITER_LINE.search(text, pos)
         if row is None:
             return
         pos = row.end()
-        if "|" not in row.group(0) or row.start() == 0 or any(start <= row.start() < end for start, end in spans):
+        if "|" not in row.group(0) or row.start() == 0 or fences.inside(row.start()):
             continue
         header_start = text.rfind("\n", 0, row.start() - 1) + 1
         header = text[header_start : row.start() - 1]
@@ -349,14 +375,17 @@ _UNPIPED_ROW = re.compile(r"\n(?!\|)")
 def _body_end(text: str, body: int) -> tuple[int, bool]:
     """Where the rows starting at ``body`` end (the first line without a pipe, a blank one
     included), and whether every row starts with a pipe."""
-    blank = text.find("\n\n", body)
-    stop = len(text) if blank < 0 else blank
-    while stop > body and text[stop - 1] in "\r\n":
-        stop -= 1  # the text's own last line end is no empty row
-    if stop > body and text.startswith("|", body) and _UNPIPED_ROW.search(text, body, stop) is None:
-        return stop, True  # every line up to the blank one starts with a pipe: all rows
-    found = _NO_PIPE_LINE.search(text, body, stop)
-    end = found.start() if found is not None else stop
+    if text.startswith("|", body):
+        # One pass: the first line end not followed by a pipe ends the rows written | a | b |.
+        found = _UNPIPED_ROW.search(text, body)
+        end = found.start() if found is not None else len(text)
+        after = text.find("\n", end + 1)
+        following = text[end + 1 : after if after >= 0 else len(text)]
+        if "|" not in following or not following.strip():
+            return end, True
+        # The next line holds a pipe without starting with one: a row all the same, the careful way.
+    found = _NO_PIPE_LINE.search(text, body)
+    end = found.start() if found is not None else len(text)
     while end > body and text[end - 1] in "\r\n":
         end -= 1
     return end, False
@@ -379,16 +408,12 @@ def _markdown_frame(header_line: str, block: str, piped: bool) -> pd.DataFrame:
     width = len(header)
     escapes = "\\" in block
     frame = None
-    stripped = False
-    if block and piped and "\\|" not in block:
+    if block and piped and not (escapes and "\\|" in block):
         # Fast path, rows written | a | b |: read_csv splits at the pipes (the empty first field
         # and the last are dropped; every line is a row, as no line is blank and nothing is quoted).
-        # The space before each pipe goes first, in one pass over the text, where there is one at
-        # most; skipinitialspace takes the space after it.
-        stripped = "  |" not in block and "\t|" not in block
         try:
             frame = pd.read_csv(
-                io.StringIO(block.replace(" |", "|") if stripped else block),
+                io.StringIO(block),
                 sep="|",
                 header=None,
                 names=range(width + 2),
@@ -400,7 +425,6 @@ def _markdown_frame(header_line: str, block: str, piped: bool) -> pd.DataFrame:
         except Exception:  # noqa: BLE001 - a row pandas cannot read goes the careful way
             frame = None
     if frame is None:
-        stripped = False
         rows = [(_cells(line) + [""] * width)[:width] for line in block.splitlines() if line.strip()]
         tsv = "\n".join("\t".join(r) for r in rows)
         frame = (
@@ -412,8 +436,7 @@ def _markdown_frame(header_line: str, block: str, piped: bool) -> pd.DataFrame:
     for name in frame.columns:
         column = frame[name]
         if is_string_dtype(column) or is_object_dtype(column):
-            if not stripped:
-                column = column.str.rstrip()
+            column = column.str.rstrip()
             if escapes and column.str.contains("\\", regex=False).any():
                 column = column.str.replace(_ESCAPE, r"\1", regex=True)
             frame[name] = column

@@ -237,6 +237,7 @@ PAGE = """<html><head><title>Penguins</title></head><body><main><article>
 def page_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     www = tmp_path_factory.mktemp("www")
     (www / "penguins.html").write_text(PAGE)
+    (www / "people.csv").write_text("name,age,city\nAda,36,London\nLin,41,Taipei\n")
     port = free_port()
     server = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(www)]
     with listening(server, port, "http.server"):
@@ -254,3 +255,6 @@ def test_a_fetched_page_renders_as_markdown_and_its_table_is_the_frame(hub: Hub,
     frame = mcp(ip, f"call fetch.fetch url={page_url} --df")
     assert list(frame.columns) == ["species", "island", "body_mass_g"]
     assert frame["body_mass_g"].tolist() == [3750, 5000, 3800]
+    # A CSV file comes back raw, below two lines of preface: the table is the file's.
+    people = mcp(ip, f"call fetch.fetch url={page_url.replace('penguins.html', 'people.csv')} --df")
+    assert people.to_dict("list") == {"name": ["Ada", "Lin"], "age": [36, 41], "city": ["London", "Taipei"]}

@@ -182,6 +182,10 @@ def test_markdown_tables_are_read_with_escapes_undone():
         tool_result(two).to_dataframe()
     short = tool_result(two).to_dataframe("text[1]")  # a short row gets empty cells, as GFM says
     assert short["a"].tolist() == [1] and short["b"].isna().all()
+    windows = tool_result("| a | b |\r\n|---|---|\r\n| 1 | x |\r\n| 2 | y |\r\n").to_dataframe()
+    assert windows.to_dict("list") == {"a": [1, 2], "b": ["x", "y"]}
+    ragged = "| a | b |\n|---|---|\n| 1 | x |\n2 | y\n  | 3 | z |\n\nafter\n"  # rows need no edge pipes
+    assert tool_result(ragged).to_dataframe().to_dict("list") == {"a": [1, 2, 3], "b": ["x", "y", "z"]}
 
 
 def test_no_table_is_one_line_saying_what_the_text_is():
@@ -197,6 +201,39 @@ def test_no_table_is_one_line_saying_what_the_text_is():
     # A single text field is text, never a 1x1 frame holding it.
     with pytest.raises(UsageProblem, match=r"is plain text \(1 line\), not a table; .text has it"):
         tool_result("done", structured={"result": "done"}).to_dataframe()
+
+
+def test_a_preface_above_the_data_is_no_part_of_it():
+    # fetch sends a CSV or JSON file below two label lines.
+    preface = "Content type text/csv cannot be simplified to markdown, but here is the raw content:\nContents of http://x/p.csv:\n"
+    assert tool_result(preface + CSV).to_dataframe()["city"].tolist() == ["London", "Taipei"]
+    assert tool_result(preface + '[{"a": 1}]', arguments={"url": "http://x/a.json"}).to_dataframe()["a"].tolist() == [1]
+
+
+def test_an_embedded_resource_says_its_format_by_its_mime_type():
+    raw = types.CallToolResult(
+        content=[
+            types.TextContent(type="text", text="Here is the export."),
+            types.EmbeddedResource(
+                type="resource",
+                resource=types.TextResourceContents(uri="x://export", mime_type="text/csv", text="n\n1\n2\n"),
+            ),
+        ]
+    )
+    frame = ToolResult(raw, tool="export").to_dataframe()  # one column: only the MIME type says CSV
+    assert frame["n"].tolist() == [1, 2]
+
+
+def test_pandas_table_orient_and_split_orient():
+    table = {
+        "schema": {"fields": [{"name": "n", "type": "integer"}, {"name": "t", "type": "datetime"}]},
+        "data": [{"n": 1, "t": "2024-01-01T00:00:00"}, {"n": None, "t": None}],
+    }
+    frame = tool_result(json.dumps(table)).to_dataframe()
+    assert str(frame["n"].dtype) == "Int64" and str(frame["t"].dtype).startswith("datetime64")
+    split = {"columns": ["a", "b"], "index": ["x", "y"], "data": [[1, 2], [3, 4]]}
+    frame = tool_result(json.dumps(split)).to_dataframe()
+    assert frame.index.tolist() == ["x", "y"] and frame["b"].tolist() == [2, 4]
 
 
 def test_resources_read_text_tables_too():
