@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 
-from . import frames, render, schema_frames, table_choice, text_tables
+from . import frames, render, schema_frames, table_choice, text_tables, tool_views
 from .errors import ToolFailed, UsageProblem
 from .render import MUTED, Limits, esc
 
@@ -332,7 +332,7 @@ class ToolResult:
             if render._checked_binary(block.mime_type, block.data, limits) is None:
                 return {"text/plain": render.block_text(block, limits), block.mime_type: "".join(block.data.split())}
         if isinstance(block, types.TextContent):
-            markdown = _markdown_of(block.text, self.arguments, limits)
+            markdown = tool_views.markdown_of(block.text, self.arguments, limits)
             if markdown is not None:
                 return {"text/plain": render.block_text(block, limits), "text/markdown": markdown}
         return None
@@ -369,7 +369,7 @@ class ToolResult:
             )
         structured = self._structured_view()
         if structured is not None:
-            parts.append(_structured_html(structured, limits))
+            parts.append(tool_views.structured_html(structured, limits))
         return "".join(parts)
 
     def _text_head(self, limits: Limits) -> str:
@@ -378,7 +378,7 @@ class ToolResult:
             lines.append(f"⚠ invalid: {self.schema_problem} (shown as the server sent it)")
         structured = self._structured_view()
         if structured is not None:
-            lines.append(_structured_text(structured, limits))
+            lines.append(tool_views.structured_text(structured, limits))
         return "\n".join(lines)
 
     def _html_view(self, blocks: list[Any], limits: Limits) -> str:
@@ -406,97 +406,6 @@ class ToolResult:
         if len(blocks) > limits.blocks:
             lines.append(f"… {len(blocks) - limits.blocks:,} more blocks")
         return "\n".join(lines)
-
-
-def _structured_html(structured: Any, limits: Limits) -> str:
-    """Structured content as one table, several titled tables (and what else there is), or JSON."""
-    table = frames.tabular(structured)
-    if table is not None:
-        return render.table_html(
-            table.columns(), table.rows(limits.rows), len(table), limits, footer=".to_dataframe() has it all"
-        )
-    found = frames.tables(structured)
-    if not found:
-        return render.json_html(structured, limits, where=".data has it all")
-    parts = []
-    for key, inner in list(found.items())[: limits.blocks]:
-        rows = f"{len(inner):,} row{'s' if len(inner) != 1 else ''}"
-        parts.append(f'<div style="margin-top:0.4em"><b>{esc(key)}</b> <span style="{MUTED}">· {rows}</span></div>')
-        parts.append(
-            render.table_html(
-                inner.columns(),
-                inner.rows(limits.rows),
-                len(inner),
-                limits,
-                footer=f".to_dataframe({key!r}) has it all",
-            )
-        )
-    rest = _without(structured, list(found))
-    if rest:
-        parts.append(render.json_html(rest, limits, where=".data has it all"))
-    return "".join(parts)
-
-
-def _structured_text(structured: Any, limits: Limits) -> str:
-    table = frames.tabular(structured)
-    if table is not None:
-        return render.table_text(table.columns(), table.rows(10), len(table))
-    found = frames.tables(structured)
-    if not found:
-        text, more = render.pretty_json(structured, limits.text_chars)
-        return text + ("\n…" if more else "")
-    lines = []
-    for key, inner in list(found.items())[: limits.blocks]:
-        lines.append(f"{key} ({len(inner):,} row{'s' if len(inner) != 1 else ''}):")
-        lines.append(render.table_text(inner.columns(), inner.rows(10), len(inner)))
-    rest = _without(structured, list(found))
-    if rest:
-        text, more = render.pretty_json(rest, limits.text_chars)
-        lines.append(text + ("\n…" if more else ""))
-    return "\n".join(lines)
-
-
-def _without(value: Any, paths: list[str]) -> Any:
-    """``value`` with the tables at ``paths`` taken out (what is left is shown beside them)."""
-    if not isinstance(value, Mapping):
-        return value
-    out = dict(value)
-    for path in paths:
-        if path in out:
-            del out[path]
-            continue
-        head, _, rest = path.partition(".")
-        if rest and isinstance(out.get(head), Mapping):
-            inner = _without(out[head], [rest])
-            if inner:
-                out[head] = inner
-            else:
-                del out[head]
-    return out
-
-
-def _markdown_of(text: str, arguments: Mapping[str, Any], limits: Limits) -> str | None:
-    """Text content as safe Markdown when it is Markdown (or a diff, shown as a diff), else None.
-
-    A unified diff is shown as a ``diff`` code block, and a text that is one whole fenced block
-    as that block. Otherwise a file path argument says what a file's text is: ``.md`` is Markdown
-    whatever it holds, and a known non-Markdown suffix (``.txt``, ``.py``, ``.yaml`` …) never is;
-    with no path, the text is judged by ``text_tables.looks_like_markdown``.
-    """
-    # File paths only: a URL's page comes back converted (fetch turns .html into Markdown).
-    suffixes = {
-        text_tables.suffix_of(v)
-        for k, v in arguments.items()
-        if isinstance(v, str) and any(word in str(k).lower() for word in ("path", "file"))
-    }
-    suffixes.discard("")
-    if text_tables.is_unified_diff(text):
-        return render.code_markdown(text, "diff", limits.text_chars)
-    if text_tables.is_fenced_block(text) or (suffixes and suffixes <= {".md", ".markdown"}):
-        return render.safe_markdown(text, limits.text_chars)
-    if suffixes & text_tables.PLAIN_SUFFIXES:
-        return None
-    return render.safe_markdown(text, limits.text_chars) if text_tables.looks_like_markdown(text) else None
 
 
 class ResourceResult:

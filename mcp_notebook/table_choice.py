@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import frames, schema_frames, text_tables
+from . import frames, schema_frames, text_kinds, text_tables
 from .errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -219,14 +219,14 @@ def in_text(
     if kind is None:
         kind = text_tables.sniff(text)
     if kind is None:
-        found.instead = text_tables.describe(whole)
+        found.instead = text_kinds.describe(whole)
         return found
     try:
         read = text_tables.read(text, kind, what, sniffed=sniffed)
     except UsageProblem:
         if not sniffed:
             raise
-        found.instead = text_tables.describe(whole)
+        found.instead = text_kinds.describe(whole)
         return found
     if read.frames:
         if len(read.frames) == 1:

@@ -15,7 +15,8 @@ import pytest
 
 from mcp_notebook.errors import UsageProblem
 from mcp_notebook.results import ResourceResult, ToolResult
-from mcp_notebook.text_tables import describe, is_unified_diff, looks_like_markdown, sniff
+from mcp_notebook.text_kinds import describe, is_unified_diff, looks_like_markdown
+from mcp_notebook.text_tables import sniff
 from mcp_notebook.type_names import kind_of
 
 CSV = "name,age,city\nAda,36,London\nLin,41,Taipei\n"
