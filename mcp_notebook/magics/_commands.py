@@ -7,11 +7,12 @@ magics and the explorer cannot drift apart.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import config
+from .. import config, text_tables
 from .._schema import coerce_loose
 from ..errors import NotConnected, UsageProblem
 from ._parse import CommandParser, Word, evaluate, parse_body, parse_pairs
@@ -58,21 +59,79 @@ def command(name: str, summary: str, *, takes_body: bool = False, **parser_kwarg
     return register
 
 
-def _output_options(parser: CommandParser, df: bool = False) -> None:
+def _output_options(parser: CommandParser, df: bool = False, pick: bool = False) -> None:
+    """``-o NAME``; ``--df`` (a DataFrame); with ``pick``, ``--df KEY|FORMAT`` to choose the table."""
     parser.add_argument(
         "-o", "--out", metavar="NAME", help="store the result in the variable NAME instead of showing it"
     )
-    if df:
+    if pick:
+        parser.add_argument(
+            "--df",
+            nargs="?",
+            const="",
+            default=None,
+            metavar="KEY|FORMAT",
+            help="return a pandas DataFrame instead of the result object. KEY picks one table where there "
+            "are several (a dotted path: --df entities, --df data.items); FORMAT says how to read text: "
+            f"{', '.join(text_tables.FORMATS)}",
+        )
+        parser.rewrite = _df_words
+    elif df:
         parser.add_argument("--df", action="store_true", help="return a pandas DataFrame instead of the result object")
+
+
+# A word after --df is its KEY or FORMAT only when it reads as one: key=value pairs and URIs
+# (`%mcp call t --df a=1`, `%mcp read s --df x://y`) stay the command's own words.
+_TABLE_KEY = re.compile(r"[A-Za-z_][\w-]*(\.[\w-]+)*(\[\d+\])?\Z")
+
+
+def _df_words(words: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--df":
+            following = words[i + 1] if i + 1 < len(words) else None
+            if following is not None and _TABLE_KEY.match(following):
+                out.append(f"--df={following}")
+                i += 2
+                continue
+            out.append("--df=")
+        else:
+            out.append(word)
+        i += 1
+    return out
 
 
 def _timeout_option(parser: CommandParser, what: str = "the request") -> None:
     parser.add_argument("--timeout", type=float, metavar="S", help=f"seconds {what} may take")
 
 
+def _wants_df(args: Any) -> bool:
+    return getattr(args, "df", None) not in (None, False)
+
+
+def _frame(result: Any, choice: Any) -> Any:
+    """``--df``: the result's DataFrame; ``--df FORMAT`` reads its text so; ``--df KEY`` picks a table."""
+    if not isinstance(choice, str) or not choice:
+        return result.to_dataframe()
+    if choice in text_tables.FORMATS:
+        return result.to_dataframe(format=choice)
+    return result.to_dataframe(choice)
+
+
+def _frames(results: Any, choice: Any) -> Any:
+    """``--df`` over several reads: ``{uri: DataFrame}``, each read (or picked) the same way."""
+    if not choice:
+        return results.to_dataframes()
+    if choice in text_tables.FORMATS:
+        return results.to_dataframes(format=choice)
+    return results.to_dataframes(choice)
+
+
 def _finish(ctx: Context, result: Any, args: Any) -> Any:
     """Apply --df and -o: return what the cell shows (None when stored)."""
-    value = result.to_dataframe() if getattr(args, "df", False) else result
+    value = _frame(result, args.df) if _wants_df(args) else result
     if getattr(args, "out", None):
         name = args.out
         if not name.isidentifier():
@@ -242,18 +301,19 @@ def _connect(parser: CommandParser) -> Handler:
     "call",
     "Call a tool. Arguments are key=value words, or a JSON/YAML mapping in the cell body of %%mcp call.",
     takes_body=True,
-    usage="%(prog)s SERVER.TOOL [key=value ...] [--df] [-o NAME] [--timeout S] [--background]\n"
-    "       %%%%mcp call SERVER.TOOL [--df] [-o NAME] [--timeout S]   (cell body: JSON or YAML mapping)",
+    usage="%(prog)s SERVER.TOOL [key=value ...] [--df [KEY|FORMAT]] [-o NAME] [--timeout S] [--background]\n"
+    "       %%%%mcp call SERVER.TOOL [--df [KEY|FORMAT]] [-o NAME] [--timeout S]   (cell body: JSON or YAML mapping)",
     epilog="Values: key='text' (quoted) is a string; key={expr} is a Python expression and key=$name a "
     "variable of the notebook; anything else is JSON where it parses (5, 2.5, true, null, [1, 2], "
     '{"a": 1}), else text; a tool argument typed as a string keeps the text as typed (code=007). '
     "SERVER may be left out when one connected server has the tool. "
-    "Examples: %mcp call demo.query species=Adelie limit=5 | rows = %mcp call demo.query --df",
+    "Examples: %mcp call demo.query species=Adelie limit=5 | rows = %mcp call demo.query --df | "
+    "people = %mcp call mem.read_graph --df entities | sales = %mcp call fs.read_text_file path=sales.txt --df csv",
 )
 def _call(parser: CommandParser) -> Handler:
     parser.add_argument("target", metavar="SERVER.TOOL", help="the tool, e.g. demo.query")
     parser.add_argument("pairs", nargs="*", metavar="key=value", help="tool arguments")
-    _output_options(parser, df=True)
+    _output_options(parser, pick=True)
     _timeout_option(parser)
     parser.add_argument("--retries", type=int, default=0, metavar="N", help="re-send after a transport failure")
     parser.add_argument(
@@ -269,7 +329,7 @@ def _call(parser: CommandParser) -> Handler:
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         what = f"%mcp call {args.target}"
-        if args.background and args.df:
+        if args.background and _wants_df(args):
             raise UsageProblem("--df needs the result, which --background does not wait for; use handle.result()")
         server, tool = _resolve_tool(ctx, str(args.target))
         arguments = parse_body(ctx.cell, what) if ctx.cell is not None else {}
@@ -298,7 +358,7 @@ def _resolve_tool(ctx: Context, target: str) -> tuple[Server, str]:
 @command(
     "read",
     "Read a resource (several at once, with several URIs).",
-    usage="%(prog)s SERVER URI [URI ...] [--df] [-o NAME] [--timeout S]",
+    usage="%(prog)s SERVER URI [URI ...] [--df [KEY|FORMAT]] [-o NAME] [--timeout S]",
     epilog="One URI gives its result (a DataFrame with --df); several are read concurrently and give a "
     "list of results (with --df, a dict of URI to DataFrame). "
     "Example: %mcp read demo demo://datasets/penguins.csv --df",
@@ -306,7 +366,7 @@ def _resolve_tool(ctx: Context, target: str) -> tuple[Server, str]:
 def _read(parser: CommandParser) -> Handler:
     parser.add_argument("server", help="the server's name")
     parser.add_argument("uri", nargs="+", help="the resource URIs (`%%mcp resources SERVER` lists them)")
-    _output_options(parser, df=True)
+    _output_options(parser, pick=True)
     _timeout_option(parser)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
@@ -315,8 +375,8 @@ def _read(parser: CommandParser) -> Handler:
         if len(uris) == 1:
             return _finish(ctx, server.read(uris[0], timeout=args.timeout), args)
         results = server.read_many(uris, timeout=args.timeout)
-        value = results.to_dataframes() if args.df else results
-        args.df = False
+        value = _frames(results, args.df) if _wants_df(args) else results
+        args.df = None
         return _finish(ctx, value, args)
 
     return run

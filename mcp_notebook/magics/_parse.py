@@ -14,7 +14,7 @@ import ast
 import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from ..errors import UsageProblem
@@ -176,7 +176,11 @@ class CommandParser(argparse.ArgumentParser):
             self.error(message or "bad arguments")
         raise HelpShown()
 
+    rewrite: Callable[[Sequence[str]], list[str]] | None = None
+    """Turns the words into what argparse should see, where an option needs it (``--df [KEY]``)."""
+
     def parse(self, words: Sequence[str]) -> argparse.Namespace:
+        words = self.rewrite(words) if self.rewrite is not None else list(words)
         if self.usage is None:
             # parse_intermixed_args keeps the built usage as a %-template while it parses; the "%" of
             # "%mcp" in it would make -h fail with a ValueError. Escaped, it reads back as written.

@@ -7,7 +7,7 @@ import ipywidgets as w
 from ..background import CallHandle
 from ..render import MUTED, esc
 from ._asking import WidgetAsker
-from ._common import button_layout
+from ._common import button_layout, show_in
 
 __all__ = ["HandleView"]
 
@@ -56,4 +56,4 @@ class HandleView(w.VBox):  # type: ignore[misc]
             self.status.value = f"<span style='color:#d9534f'>⚠ {esc(str(error))}</span>"
             return
         self.status.value = ""
-        self.result.append_display_data(handle.result())
+        show_in(self.result, handle.result())
