@@ -149,7 +149,7 @@ class MCPMagics(Magics):
                 return COMMANDS["help"].run(self._context(None, local_ns), COMMANDS["help"].parser.parse([]), None)
             name, rest = str(words[0]), words[1:]
             if name not in COMMANDS:
-                raise UsageProblem(f"no subcommand {name!r}{did_you_mean(name, COMMANDS)}; `%mcp help` lists them")
+                raise UsageProblem(f"no subcommand {name!r}{did_you_mean(name, COMMANDS, '`%mcp help` lists them')}")
             cmd = COMMANDS[name]
             if cell is not None and not cmd.takes_body and cell.strip():
                 raise UsageProblem(f"%%mcp {name} takes no cell body; only `%%mcp call` and `%%mcp prompt` do")

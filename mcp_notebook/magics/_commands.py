@@ -570,7 +570,7 @@ def _help(parser: CommandParser) -> Handler:
         else:
             from ..errors import did_you_mean
 
-            raise UsageProblem(f"no subcommand {name!r}{did_you_mean(name, COMMANDS)}; `%mcp help` lists them")
+            raise UsageProblem(f"no subcommand {name!r}{did_you_mean(name, COMMANDS, '`%mcp help` lists them')}")
 
     return run
 
