@@ -20,8 +20,9 @@ SERVERS = Path(__file__).parent / "servers"
 
 @pytest.fixture
 def fs(hub: Hub, tmp_path: Path) -> Server:
+    # The folder is named as a root too, so what the server may read does not hang on the default roots.
     (tmp_path / "x.txt").write_text("one\ntwo\n")
-    return hub.connect("fs", command=[str(filesystem_bin()), str(tmp_path)])
+    return hub.connect("fs", command=[str(filesystem_bin()), str(tmp_path)], roots=[str(tmp_path)])
 
 
 def test_did_you_mean_reads_as_one_sentence():
