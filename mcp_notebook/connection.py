@@ -840,6 +840,11 @@ class Connection:
         """
         what = f"{self.name}.{name}"
         tool = await self.tool(name, timeout)
+        if getattr(tool.execution, "task_support", None) == "required":
+            raise UsageProblem(
+                f"{what} needs MCP tasks (its taskSupport is 'required'): "
+                "this client does not run task-augmented calls yet"
+            )
         if validate:
             self.checker.check(
                 what, tool.input_schema, arguments, hint=f"; `%mcp tools {self.name}` shows its arguments"

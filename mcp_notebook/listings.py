@@ -99,8 +99,17 @@ class Listing(Generic[ItemT]):
         return mimebundle({"text/plain": text, "text/html": html}, include, exclude)
 
 
+NEEDS_TASKS = "needs MCP tasks"
+
+
+def needs_tasks(tool: Any) -> bool:
+    """A tool that must be called as an MCP task (``execution.taskSupport: "required"``)."""
+    execution = getattr(tool, "execution", None)
+    return getattr(execution, "task_support", None) == "required"
+
+
 def _annotations(tool: Any) -> str:
-    notes = []
+    notes = [NEEDS_TASKS] if needs_tasks(tool) else []
     ann = getattr(tool, "annotations", None)
     if ann is not None:
         if ann.read_only_hint:
@@ -151,6 +160,14 @@ class ToolList(Listing[Any]):
         import pandas as pd
 
         return pd.DataFrame(self.rows(), columns=[*self.columns, "annotations"])
+
+    def _title(self) -> str:
+        # Calling these fails until the client runs tasks (another issue), so the header says so.
+        waiting = [t.name for t in self.items if needs_tasks(t)]
+        if not waiting:
+            return super()._title()
+        names = ", ".join(waiting[:5]) + (", …" if len(waiting) > 5 else "")
+        return f"{super()._title()} · {names} {NEEDS_TASKS}, which this client does not run yet"
 
 
 class ResourceList(Listing[Any]):
