@@ -72,7 +72,8 @@ def _timeout_option(parser: CommandParser, what: str = "the request") -> None:
 
 def _finish(ctx: Context, result: Any, args: Any) -> Any:
     """Apply --df and -o: return what the cell shows (None when stored)."""
-    value = result.to_dataframe() if getattr(args, "df", False) else result
+    to_frame = getattr(result, "to_dataframe", None)  # a DataFrame (history) has none: it is one
+    value = to_frame() if getattr(args, "df", False) and to_frame is not None else result
     if getattr(args, "out", None):
         name = args.out
         if not name.isidentifier():

@@ -89,14 +89,14 @@ def _map(parser: CommandParser) -> Handler:
 @command(
     "history",
     "Show the calls made so far (tools, reads, prompts): when, what, arguments (secrets hidden), status, time, size.",
-    usage="%(prog)s [--last N] [--clear] [-o NAME]",
+    usage="%(prog)s [--last N] [--clear] [-o NAME] [--df]",
     epilog="It keeps the last MCPMagics.history_limit calls (default 1000). Secret-looking argument values "
-    "(token, key, password, ...) show as ***.",
+    "(token, key, password, ...) show as ***. It is a DataFrame already; --df is accepted for symmetry.",
 )
 def _history(parser: CommandParser) -> Handler:
     parser.add_argument("--last", type=int, metavar="N", help="only the last N calls")
     parser.add_argument("--clear", action="store_true", help="forget every call so far")
-    _output_options(parser)
+    _output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         if args.clear:
