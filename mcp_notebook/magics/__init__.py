@@ -15,7 +15,7 @@ from traitlets import Bool, Enum, Float, Int, TraitError, observe, validate
 
 from ..errors import McpNotebookError, UsageProblem, did_you_mean
 from ._commands import COMMANDS, Context, manual
-from ._parse import HelpShown, split_command, tokenize
+from ._parse import DOLLAR_RULE, HelpShown, split_command, tokenize
 
 if TYPE_CHECKING:
     from ..api import Hub
@@ -174,4 +174,4 @@ class MCPMagics(Magics):
         return Context(self.the_hub(), namespace, store, cell)
 
 
-MCPMagics.mcp.__doc__ = manual(INTRO)
+MCPMagics.mcp.__doc__ = manual(INTRO + "\n" + DOLLAR_RULE + "\n")
