@@ -33,7 +33,9 @@ A mistake ends as one line that says what to do; the kernel and the other sessio
 
 Settings: `%config MCPMagics` lists them (timeout, connect_timeout, log_level, progress,
 on_elicit and on_sample for unattended runs).
+
 """
+INTRO += DOLLAR_RULE + "\n"
 
 
 @magics_class
@@ -174,4 +176,4 @@ class MCPMagics(Magics):
         return Context(self.the_hub(), namespace, store, cell)
 
 
-MCPMagics.mcp.__doc__ = manual(INTRO + "\n" + DOLLAR_RULE + "\n")
+MCPMagics.mcp.__doc__ = manual(INTRO)

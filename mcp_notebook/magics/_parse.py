@@ -39,16 +39,16 @@ __all__ = [
 ]
 
 DOLLAR_RULE = """\
-$ and {} on a %mcp line (one rule, as IPython's own ! lines read them): {expr} standing alone is a
-Python expression evaluated in the notebook; $name (or ${name}) is the notebook's variable, or
-else the kernel's environment variable; $$ is a literal $. Standing alone as an argument value
-(key=$rows, key={expr}) the value itself is sent; inside other text its text is put in
-(--header 'Authorization: Bearer $TOKEN', path=$folder/data.csv). This holds for server names
-(for name in names: %mcp connect {name} -- ...), SERVER.TOOL, URIs, paths, URLs, headers, --env
-and the command alike; only a quoted argument value (key='$5') is sent exactly as typed, and a
-%%mcp cell body is never expanded. Keep secrets in the environment (set before Jupyter starts, or
-os.environ['TOKEN'] = getpass.getpass()) and write $TOKEN: the value is read when the line runs,
-never lands in the notebook, and header and --env values never show in tables, logs or errors."""
+`$` and `{}`, one rule on the whole line (as IPython's own `!` lines read them): `{expr}`
+standing alone is a Python expression evaluated in the notebook; `$name` (or `${name}`) is the
+notebook's variable, or else the kernel's environment variable; `$$` is a literal `$`. Alone as an
+argument value (`key=$rows`, `key={expr}`) the value itself is sent; inside other text its text is
+put in (`--header 'Authorization: Bearer $TOKEN'`, `path=$folder/data.csv`). It holds for server
+names (`for name in names: %mcp connect {name} -- ...`), SERVER.TOOL, URIs, paths, URLs, headers,
+`--env` and the command alike; only a quoted argument value (`key='$5'`) is sent exactly as typed,
+and a `%%mcp` cell body is never expanded. Keep secrets in the environment (set before Jupyter
+starts, or `os.environ['TOKEN'] = getpass.getpass()`) and write `$TOKEN`: it is read when the line
+runs and never lands in the notebook; header and `--env` values never show in tables, logs or errors."""
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _DOLLAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*)|(?P<dollar>\$))")
