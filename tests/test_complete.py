@@ -70,3 +70,19 @@ def test_the_body_of_a_cell_is_not_a_command_line(complete, ip):
     with provisionalcompleter():
         offered = list(ip.Completer.completions(cell, len(cell)))
     assert not any(c.type == "mcp" for c in offered)
+
+
+@pytest.mark.kernel
+def test_completion_in_a_real_kernel():
+    # What JupyterLab asks for: a complete_request, answered through ipykernel's own completer path.
+    from tests.kernel import kernel
+
+    with kernel() as k:
+        k.ok("%load_ext mcp_notebook\n%mcp connect demo")
+        for line, start, matches in [
+            ("%mcp call demo.query species=", 21, ["species=Adelie", "species=Chinstrap", "species=Gentoo"]),
+            ("rows = %mcp call demo.q", 17, ["demo.query"]),
+        ]:
+            k.kc.complete(line, len(line))
+            reply = k.kc.get_shell_msg(timeout=30)["content"]
+            assert (reply["cursor_start"], reply["matches"]) == (start, matches)
