@@ -464,7 +464,7 @@ def _roots(parser: CommandParser) -> Handler:
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         words = [_text(w, ctx, "%mcp roots") for w in args.words]
         name = words.pop(0) if words and words[0] not in ("add", "remove") else None
-        server = _pick_server(ctx, name)
+        server = ctx.hub.get(name) if name else _pick_server(ctx, None)  # the words are read already
         if not words:
             return server.roots()
         if len(words) != 2 or words[0] not in ("add", "remove"):
