@@ -257,10 +257,10 @@ def test_tool_error_is_an_error_result(ev: Server) -> None:
         result.to_dataframe()
 
 
-def test_task_only_tool_is_an_error_result(ev: Server) -> None:
-    result = ev.call("simulate-research-query", topic="otters")
-    assert result.is_error
-    assert "task" in result.text
+def test_task_only_tool_is_refused_before_sending(ev: Server) -> None:
+    # Sent plainly, the server answers with an error result; the listing says it needs tasks.
+    with pytest.raises(UsageProblem, match="needs MCP tasks"):
+        ev.call("simulate-research-query", topic="otters")
 
 
 def test_long_running_operation_reports_progress(ev: Server, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,47 @@
+"""Tools that need MCP tasks (``execution.taskSupport: "required"``), which this client does not
+run yet: marked in ``%mcp tools``, and a call says so in one line before anything is sent.
+Against server-everything's ``simulate-research-query``."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.error import UsageError
+
+from mcp_notebook.errors import UsageProblem
+from tests.peers import everything_js
+
+pytestmark = pytest.mark.peers
+
+NEEDS = "needs MCP tasks"
+
+
+@pytest.fixture
+def ev(hub):
+    return hub.connect("ev", command=["node", str(everything_js()), "stdio"])
+
+
+def test_marked_in_the_tool_list(ip, ev):
+    listing = ip.run_line_magic("mcp", "tools ev")
+    text = listing._repr_mimebundle_()["text/plain"]
+    html = listing._repr_mimebundle_()["text/html"]
+    assert f"simulate-research-query {NEEDS}" in text.splitlines()[0], text.splitlines()[0]
+    assert f"simulate-research-query {NEEDS}" in html
+    frame = listing.to_dataframe().set_index("name")
+    assert NEEDS in frame.loc["simulate-research-query", "annotations"]
+    assert NEEDS not in frame.loc["echo", "annotations"]
+    every = ip.run_line_magic("mcp", "tools")  # every server's tools: marked there too
+    assert NEEDS in every._repr_mimebundle_()["text/plain"].splitlines()[0]
+
+
+def test_a_call_says_it_in_one_line_before_sending(ip, ev):
+    with pytest.raises(UsageError) as e:
+        ip.run_line_magic("mcp", "call ev.simulate-research-query topic=penguins")
+    message = str(e.value)
+    assert "\n" not in message
+    assert message == (
+        "ev.simulate-research-query needs MCP tasks (its taskSupport is 'required'): "
+        "this client does not run task-augmented calls yet"
+    )
+    with pytest.raises(UsageProblem, match=NEEDS):
+        ev.submit("simulate-research-query", topic="penguins").result()
+    assert ev.call("echo", message="still here").text == "Echo: still here"
