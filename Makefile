@@ -33,3 +33,4 @@ lint: $(BIN)/python
 	$(BIN)/ruff check mcp_notebook tests
 	$(BIN)/ruff format --check mcp_notebook tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports

@@ -21,7 +21,18 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["ConnectionLog", "LogEntry", "capture_sdk_logs", "sdk_logs_to"]
+__all__ = ["LOG_LEVELS", "LOUD_LEVELS", "ConnectionLog", "LogEntry", "capture_sdk_logs", "level_rank", "sdk_logs_to"]
+
+LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
+"""The MCP (syslog) log levels, lowest first."""
+LOUD_LEVELS = LOG_LEVELS[LOG_LEVELS.index("warning") :]
+"""Server log levels that also show in the cell of the call that was running."""
+
+
+def level_rank(level: str | None) -> int:
+    """Where ``level`` stands among ``LOG_LEVELS`` (an unknown or absent level counts as debug)."""
+    return LOG_LEVELS.index(level) if level in LOG_LEVELS else 0
+
 
 MAX_ENTRIES = 2000
 MAX_LINE = 2000

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._runtime import Inbox
+from ._inbox import Inbox
 
 __all__ = ["Bar", "ProgressBar", "whole"]
 

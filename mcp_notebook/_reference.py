@@ -41,13 +41,23 @@ def _members(cls: type, names: Iterable[str]) -> list[str]:
     return lines
 
 
+def _attributes(cls: type) -> dict[str, object]:
+    """The class's own attributes and those it inherits from the package's classes, base first
+    (``Server`` is one class written in three files)."""
+    found: dict[str, object] = {}
+    for klass in reversed(cls.__mro__[:-1]):
+        found.update(vars(klass))
+    return found
+
+
 def _public(cls: type) -> list[str]:
     """Public methods and properties; an ``aname`` twin of ``name`` is folded into it."""
+    members = _attributes(cls)
     names = []
-    for name, member in vars(cls).items():
+    for name, member in members.items():
         if name.startswith("_") or not (callable(member) or isinstance(member, property)):
             continue
-        if name.startswith("a") and name[1:] in vars(cls):
+        if name.startswith("a") and name[1:] in members:
             continue
         names.append(name)
     return names
@@ -112,7 +122,8 @@ def render() -> str:
         (ResourceResult, "`ResourceResult`"),
         (PromptResult, "`PromptResult`"),
     ):
-        twins = [n for n in vars(cls) if n.startswith("a") and n[1:] in vars(cls) and not n.startswith("_")]
+        members = _attributes(cls)
+        twins = [n for n in members if n.startswith("a") and n[1:] in members and not n.startswith("_")]
         note = [f"Awaitable twins: {', '.join(f'`.{t}()`' for t in twins)}.", ""] if twins else []
         out += ["", f"### {title}", "", _first_paragraph(cls), "", *note, *_members(cls, _public(cls))]
     out += ["", "## Events (`hub.on(event, fn)` / `mn.on`)", "", textwrap.dedent(events.__doc__ or "").strip(), ""]

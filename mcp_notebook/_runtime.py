@@ -15,15 +15,16 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Generic, TypeVar
 
+from ._inbox import Inbox, as_caller, caller_inbox, set_caller
 from .errors import Interrupted, McpNotebookError
 
-__all__ = ["Inbox", "Runtime", "WrongThread"]
+__all__ = ["Inbox", "Runtime", "WrongThread", "caller_inbox"]
+
 
 T = TypeVar("T")
 log = logging.getLogger("mcp_notebook")
@@ -35,59 +36,6 @@ CANCEL_GRACE = 2.0
 
 class WrongThread(RuntimeError):
     """A blocking call was made on the loop thread itself, where it could only deadlock."""
-
-
-class Inbox:
-    """Where a running task posts work for the thread that waits on it.
-
-    ``post`` may be called from any thread. A blocking caller runs the posted callables in
-    ``pump``; an asyncio caller gets them scheduled on its own loop.
-    """
-
-    __slots__ = ("_loop", "_queue")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        self._loop = loop
-        self._queue: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
-
-    @classmethod
-    def for_async_caller(cls) -> Inbox:
-        """An inbox that delivers to the asyncio loop running in the calling thread."""
-        return cls(asyncio.get_running_loop())
-
-    def post(self, fn: Callable[[], object]) -> None:
-        if self._loop is not None:
-            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is listening
-                self._loop.call_soon_threadsafe(_call_quietly, fn)
-        else:
-            self._queue.put(fn)
-
-    def _pump(self, finished: object, deadline: float | None) -> bool:
-        """Run posted callables until ``finished`` is posted; False if ``deadline`` passed first."""
-        get = self._queue.get
-        while True:
-            if deadline is None:
-                item = get()
-            else:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                try:
-                    item = get(timeout=remaining)
-                except queue.Empty:
-                    return False
-            if item is finished:
-                return True
-            _call_quietly(item)
-
-
-def _call_quietly(fn: Callable[[], object]) -> None:
-    # Posted work is display plumbing (a progress bar, a log line); its failure must not lose the
-    # call's result, so it is logged instead of raised.
-    try:
-        fn()
-    except Exception:
-        log.exception("mcp_notebook: a display update failed")
 
 
 class _Job(concurrent.futures.Future[T]):
@@ -169,8 +117,15 @@ class Runtime:
 
     # -- handing work over ----------------------------------------------------------------------
 
-    def submit(self, coro: Coroutine[Any, Any, T], inbox: Inbox | None = None) -> concurrent.futures.Future[T]:
-        """Start ``coro`` on the loop; return a future. Cancelling the future cancels the task."""
+    def submit(
+        self, coro: Coroutine[Any, Any, T], inbox: Inbox | None = None, *, caller: Inbox | None = None
+    ) -> concurrent.futures.Future[T]:
+        """Start ``coro`` on the loop; return a future. Cancelling the future cancels the task.
+
+        ``inbox`` is told when it ends; ``caller`` is where the coroutine's posts go (by default,
+        the loop it runs on)."""
+        if caller is not None:
+            coro = as_caller(coro, caller)
         job: _Job[T] = _Job()
         if inbox is not None:
             job.finished = _Finished(inbox)
@@ -252,14 +207,12 @@ class Runtime:
             return False
 
     async def arun(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Await ``coro`` from any event loop (including this runtime's own)."""
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is not None and running is self._loop:
+        """Await ``coro`` from any event loop (including this runtime's own, where it just awaits);
+        what it posts to its caller's inbox runs on the awaiting loop."""
+        running = asyncio.get_running_loop()
+        if running is self._loop:
             return await coro
-        return await asyncio.wrap_future(self.submit(coro))
+        return await asyncio.wrap_future(self.submit(as_caller(coro, Inbox(running))))
 
 
 class _Call(Generic[T]):
@@ -298,6 +251,7 @@ class _Call(Generic[T]):
 
     async def _drive(self) -> None:
         self.started = True
+        set_caller(self.inbox)  # this task's own context: what it posts goes to the waiting thread
         try:
             self.value = await self.coro
         except asyncio.CancelledError:

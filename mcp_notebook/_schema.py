@@ -21,7 +21,7 @@ from typing import Any
 
 from .errors import ArgumentsInvalid
 
-__all__ = ["SchemaChecker", "coerce_loose", "deref", "describe_params", "type_names", "unknown_names"]
+__all__ = ["SchemaChecker", "choices", "coerce_loose", "deref", "describe_params", "type_names", "unknown_names"]
 
 
 def deref(schema: Any, root: Mapping[str, Any]) -> dict[str, Any]:
@@ -228,6 +228,39 @@ def _quote_hint(error: Any, path: str) -> str:
 
 def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def choices(spec: Any, *, deep: bool = False) -> list[tuple[Any, str | None]]:
+    """The values a schema lists, as (value, title) pairs: ``enum`` (titled by the legacy
+    ``enumNames``), or a ``oneOf``/``anyOf`` of constants (titled by their ``title``). With
+    ``deep``, also a bare ``const``, the choices inside any ``anyOf``/``oneOf`` branch
+    (``Optional[Literal[...]]``) and an array's ``items``, each value once. Empty when it lists none.
+    """
+    if not isinstance(spec, Mapping):
+        return []
+    found: list[tuple[Any, str | None]] = []
+    if isinstance(spec.get("enum"), list):
+        names = spec.get("enumNames")
+        titles: list[Any] = names if isinstance(names, list) else []
+        found = [(v, str(titles[i]) if i < len(titles) else None) for i, v in enumerate(spec["enum"])]
+    for key in ("oneOf", "anyOf"):
+        branches = spec.get(key)
+        if found or not isinstance(branches, list) or not branches:
+            continue
+        if all(isinstance(b, Mapping) and "const" in b for b in branches):
+            found = [(b["const"], str(b["title"]) if b.get("title") else None) for b in branches]
+    if not deep:
+        return found
+    if "const" in spec:
+        found.append((spec["const"], None))
+    for key in ("anyOf", "oneOf"):
+        for branch in spec.get(key) or []:
+            found += choices(branch, deep=True)
+    found += choices(spec.get("items"), deep=True)
+    unique: dict[str, tuple[Any, str | None]] = {}
+    for value, title in found:
+        unique.setdefault(json.dumps(value, sort_keys=True, default=str), (value, title))
+    return list(unique.values())
 
 
 def type_names(spec: Any) -> list[str]:

@@ -24,9 +24,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+from ._inbox import Inbox
+from ._input_asker import InputAsker
+from ._prompts import ReadFn, WriteFn
 from ._redirect_listener import RedirectListener
-from ._runtime import Inbox
-from .asking import CURRENT_ASKER, MAX_TRIES, InputAsker, ReadFn, WriteFn
+from .asking import CURRENT_ASKER, MAX_TRIES
 
 __all__ = [
     "NobodyToAsk",

@@ -62,7 +62,7 @@ class CallHandle:
         # the result in the same place.
         from IPython.display import display
 
-        from .widgets._handle import HandleView
+        from .views.handle import HandleView
 
         display(HandleView(self))  # type: ignore[no-untyped-call]
 

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -38,7 +38,6 @@ __all__ = [
 Transport = Literal["stdio", "http", "sse", "in-process"]
 
 DEMO_NAME = "demo"
-DEFAULT_CONNECT_TIMEOUT = 30.0
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _SECRET_WORD = re.compile(r"(key|token|secret|passw|pwd|auth|credential|bearer|cookie|session)", re.I)
 # ``NAME=value`` (docker -e, env) or ``Name: value`` (mcp-remote --header) as one argument.
@@ -60,7 +59,6 @@ class ServerSpec:
     headers: Mapping[str, str] = field(default_factory=dict)
     server: Any = field(default=None, compare=False)
     """An in-process ``MCPServer``/``Server`` object (``transport="in-process"``)."""
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     demo: bool = False
     auth: Any = field(default=None, compare=False, repr=False)
     """An ``httpx2.Auth`` for HTTP servers (OAuth, see ``mcp_notebook.auth``); never shown."""
@@ -69,7 +67,7 @@ class ServerSpec:
     (the ``initialize`` handshake only, for servers that mishandle the probe)."""
 
     def same_target(self, other: ServerSpec) -> bool:
-        """Whether both specs reach the same server the same way (timeouts aside)."""
+        """Whether both specs reach the same server the same way."""
         mine = (self.transport, self.command, dict(self.env), self.cwd, self.url, dict(self.headers), self.protocol)
         theirs = (
             other.transport,
@@ -111,13 +109,12 @@ def validate_name(name: str) -> str:
     return name
 
 
-def demo_spec(name: str = DEMO_NAME, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> ServerSpec:
+def demo_spec(name: str = DEMO_NAME) -> ServerSpec:
     """The embedded demo server, started as a subprocess with this kernel's Python."""
     return ServerSpec(
         name=validate_name(name),
         transport="stdio",
         command=(sys.executable, "-m", "mcp_notebook.demo"),
-        connect_timeout=connect_timeout,
         demo=True,
     )
 
@@ -128,7 +125,6 @@ def stdio_spec(
     *,
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> ServerSpec:
     """A server started as a subprocess that speaks MCP on its stdin and stdout."""
     if isinstance(command, str):
@@ -145,7 +141,6 @@ def stdio_spec(
         command=words,
         env={str(k): str(v) for k, v in (env or {}).items()},
         cwd=os.fspath(cwd) if cwd is not None else None,
-        connect_timeout=connect_timeout,
     )
 
 
@@ -155,7 +150,6 @@ def url_spec(
     *,
     headers: Mapping[str, str] | None = None,
     sse: bool = False,
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     auth: Any = None,
 ) -> ServerSpec:
     """A server reached over Streamable HTTP (or the legacy HTTP+SSE transport with ``sse=True``)."""
@@ -173,7 +167,6 @@ def url_spec(
         transport="sse" if sse else "http",
         url=url,
         headers={str(k): str(v) for k, v in (headers or {}).items()},
-        connect_timeout=connect_timeout,
         auth=auth,
     )
 
@@ -181,6 +174,59 @@ def url_spec(
 def in_process_spec(name: str, server: Any) -> ServerSpec:
     """A server object living in this Python process (``MCPServer`` or low-level ``Server``)."""
     return ServerSpec(name=validate_name(name), transport="in-process", server=server)
+
+
+def spec_for(
+    name: str,
+    target: Any = None,
+    *,
+    command: Sequence[str] | None = None,
+    url: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    sse: bool = False,
+    server: Any = None,
+    protocol: str = "auto",
+) -> ServerSpec:
+    """The one place that decides what a connect means, in this order:
+
+    1. ``target``, if given, stands for one of the others: a string with ``://`` is a URL, a list
+       or tuple a command, anything else a server object;
+    2. at most one of ``command=``, ``url=``, ``server=`` (an in-process server object);
+    3. none of them, and the name ``demo``: the embedded demo server;
+    4. otherwise an error that says what to give.
+    """
+    if protocol not in ("auto", "legacy"):
+        raise UsageProblem(f"protocol is 'auto' (either era) or 'legacy' (initialize only), not {protocol!r}")
+    if target is not None:
+        if isinstance(target, str) and "://" in target:
+            url = url or target
+        elif isinstance(target, (list, tuple)):
+            command = command or list(target)
+        elif isinstance(target, str):
+            raise UsageProblem(
+                f"{target!r} is neither a URL nor a command; pass command=[...] for a program, or an http(s):// URL"
+            )
+        else:
+            server = target
+    given = [x for x in (command, url, server) if x is not None]
+    if len(given) > 1:
+        raise UsageProblem("give one of command=, url= or server=, not several")
+    if server is not None:
+        spec = in_process_spec(name, server)
+    elif url is not None:
+        spec = url_spec(name, url, headers=headers, sse=sse)
+    elif command is not None:
+        spec = stdio_spec(name, command, env=env, cwd=cwd)
+    elif name == DEMO_NAME:
+        spec = demo_spec(name)
+    else:
+        raise UsageProblem(
+            f"say what {name!r} connects to: command=[...] for a local program, url='http://…' for a "
+            f"remote one (or use the name {DEMO_NAME!r} alone for the embedded demo server)"
+        )
+    return replace(spec, protocol=protocol)
 
 
 def expand_vars(text: str, environ: Mapping[str, str] | None = None) -> str:

@@ -152,7 +152,6 @@ def resolve_entry(
     environ: Mapping[str, str] | None = None,
     ask: AskFn = _ask_input,
     answers: dict[str, str] | None = None,
-    connect_timeout: float = config.DEFAULT_CONNECT_TIMEOUT,
 ) -> config.ServerSpec:
     """The ``ServerSpec`` for ``entry``, with every variable resolved (asking for ``${input:…}``)."""
     env = os.environ if environ is None else environ
@@ -196,11 +195,9 @@ def resolve_entry(
         command = [expand(raw["command"]), *(expand(a) for a in raw.get("args") or [])]
         env_values = {str(k): expand(v) for k, v in (raw.get("env") or {}).items()}
         cwd = expand(raw["cwd"]) if raw.get("cwd") else None
-        return config.stdio_spec(entry.name, command, env=env_values, cwd=cwd, connect_timeout=connect_timeout)
+        return config.stdio_spec(entry.name, command, env=env_values, cwd=cwd)
     headers = {str(k): expand(v) for k, v in (raw.get("headers") or {}).items()}
-    return config.url_spec(
-        entry.name, expand(raw["url"]), headers=headers, sse=entry.transport == "sse", connect_timeout=connect_timeout
-    )
+    return config.url_spec(entry.name, expand(raw["url"]), headers=headers, sse=entry.transport == "sse")
 
 
 def entry_oauth(entry: ConfigEntry) -> dict[str, Any]:

@@ -17,6 +17,7 @@ Calls that failed (no result) are not recorded.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -24,17 +25,14 @@ import shlex
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .call_history import looks_secret, redact
-from .config import REDACTED, url_secrets
-from .errors import NotConnected, UsageProblem
+from .config import REDACTED, ServerSpec, url_secrets
+from .errors import UsageProblem
+from .events import Events
 from .render import MUTED, esc
 from .results import mimebundle
-
-if TYPE_CHECKING:
-    from .api import Hub
-    from .connection import Connection
 
 __all__ = ["FORMAT", "VERSION", "Recording", "base_name", "canonical", "dump_model"]
 
@@ -61,12 +59,36 @@ def dump_model(model: Any) -> Any:
     )
 
 
-class Recording:
-    """An open recording: every call of the hub goes to ``path`` until ``stop()`` (or the ``with`` ends)."""
+@dataclasses.dataclass
+class ServerFacts:
+    """What a recording writes about a server the first time it is used (and the secrets to keep out)."""
 
-    def __init__(self, hub: Hub, path: str | os.PathLike[str]) -> None:
-        self.hub = hub
+    name: str
+    version: str
+    instructions: str | None
+    tools: Mapping[str, Any]
+    """The cached tool listing, by name (a server lists its tools before each call it checks)."""
+    prompts: Mapping[str, Any]
+    secrets: list[str]
+
+
+class Recording:
+    """An open recording: every call of a hub goes to ``path`` until ``stop()`` (or the ``with`` ends).
+
+    ``events`` are the hub's; ``describe(server)`` gives the facts of a connected server (None
+    once it is gone); ``on_stop`` is told when the recording stops.
+    """
+
+    def __init__(
+        self,
+        events: Events,
+        path: str | os.PathLike[str],
+        describe: Callable[[str], ServerFacts | None],
+        on_stop: Callable[[Recording], None] | None = None,
+    ) -> None:
         self.path = Path(path)
+        self._describe = describe
+        self._on_stop = on_stop
         self.calls = 0
         self.skipped = 0
         """Calls that failed without a result, so were not recorded."""
@@ -81,7 +103,7 @@ class Recording:
             self._file: Any = self.path.open("w", encoding="utf-8")
         except OSError as e:
             raise UsageProblem(f"cannot record to {self.path}: {e.strerror or e}; pick a writable path") from e
-        from . import __version__
+        from ._version import __version__
 
         self._write(
             {
@@ -92,9 +114,9 @@ class Recording:
             }
         )
         self._offs: list[Callable[[], None]] = [
-            hub.events.on("tool_called", self._on_tool),
-            hub.events.on("resource_read", self._on_read),
-            hub.events.on("prompt_got", self._on_prompt),
+            events.on("tool_called", self._on_tool),
+            events.on("resource_read", self._on_read),
+            events.on("prompt_got", self._on_prompt),
         ]
 
     @property
@@ -109,8 +131,8 @@ class Recording:
         with self._lock:
             if not self._file.closed:
                 self._file.close()
-        if self.hub.recording is self:
-            self.hub.recording = None
+        if self._on_stop is not None:
+            self._on_stop(self)
         return self
 
     def __enter__(self) -> Recording:
@@ -154,37 +176,33 @@ class Recording:
         self.used[name] = self.used.get(name, 0) + 1
         self.calls += 1
 
-    def _conn(self, server: str) -> Connection | None:
-        try:
-            return self.hub.registry.get(server)
-        except NotConnected:
-            return None
+    def _secrets(self, server: str) -> list[str] | None:
+        facts = self._describe(server)
+        return facts.secrets if facts is not None else None
 
     def _note_server(self, server: str) -> None:
         """Write the server's description and tool listing the first time it is met (or when it changed)."""
-        conn = self._conn(server)
-        if conn is None:
+        facts = self._describe(server)
+        if facts is None:
             return
         with self._notes_lock:
-            self._note(conn, base_name(server))
+            self._note(facts, base_name(server))
 
-    def _note(self, conn: Connection, name: str) -> None:
-        secrets = credentials(conn)
+    def _note(self, facts: ServerFacts, name: str) -> None:
+        secrets = facts.secrets
         if name not in self._seen_servers:
             self._seen_servers.add(name)
-            info = conn.server_info
             self._write(
                 {
                     "kind": "server",
                     "server": name,
-                    "name": info.name if info else name,
-                    "version": info.version if info else "",
-                    "instructions": conn.instructions,
+                    "name": facts.name or name,
+                    "version": facts.version,
+                    "instructions": facts.instructions,
                 },
                 secrets,
             )
-        # The listings a connection has cached (it lists tools before each call it checks).
-        for kind, cached in (("tools", getattr(conn, "_tools", None)), ("prompts", getattr(conn, "_prompts", None))):
+        for kind, cached in (("tools", facts.tools), ("prompts", facts.prompts)):
             if not cached:
                 continue
             names = frozenset(cached)
@@ -201,7 +219,6 @@ class Recording:
             self.skipped += 1
             return
         self._note_server(server)
-        conn = self._conn(server)
         self._write(
             {
                 "kind": "call",
@@ -212,7 +229,7 @@ class Recording:
                 "seconds": round(seconds, 6) if seconds is not None else None,
                 "result": dump_model(result),
             },
-            credentials(conn) if conn else None,
+            self._secrets(server),
         )
         self._used(server)
 
@@ -220,9 +237,8 @@ class Recording:
         if result is None:
             return
         self._note_server(server)
-        conn = self._conn(server)
         entry = {"kind": "read", "server": base_name(server), "uri": uri, "result": dump_model(result)}
-        self._write(entry, credentials(conn) if conn else None)
+        self._write(entry, self._secrets(server))
         self._used(server)
 
     def _on_prompt(
@@ -231,7 +247,6 @@ class Recording:
         if result is None:
             return
         self._note_server(server)
-        conn = self._conn(server)
         entry = {
             "kind": "prompt",
             "server": base_name(server),
@@ -239,7 +254,7 @@ class Recording:
             "arguments": redact(arguments),
             "result": dump_model(result),
         }
-        self._write(entry, credentials(conn) if conn else None)
+        self._write(entry, self._secrets(server))
         self._used(server)
 
 
@@ -247,10 +262,9 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 
 
-def credentials(conn: Connection) -> list[str]:
-    """The connection's credentials as they could appear in a result: header values (whole and
-    their last word), secrets in its URL, and environment values whose names look secret."""
-    spec = conn.spec
+def credentials(spec: ServerSpec) -> list[str]:
+    """A target's credentials as they could appear in a result: header values (whole and their
+    last word), secrets in its URL, and environment values whose names look secret."""
     found: list[str] = []
     for value in spec.headers.values():
         found += [value, *value.split()[-1:]]

@@ -6,13 +6,16 @@ The async methods run on the runtime loop; the lookups are safe from any thread.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 from collections.abc import Callable
-from typing import Any
+
+from mcp_types import LoggingLevel
 
 from .config import ServerSpec
-from .connection import CLOSE_GRACE, Connection, State
+from .connection import CLOSE_GRACE, Connection, ConnectOptions, State
 from .errors import NotConnected, UsageProblem, did_you_mean
+from .events import Events
 
 __all__ = ["Registry"]
 
@@ -20,7 +23,9 @@ __all__ = ["Registry"]
 class Registry:
     """The connections of one kernel (or of one test), by name."""
 
-    def __init__(self) -> None:
+    def __init__(self, events: Events | None = None) -> None:
+        self.events = events if events is not None else Events()
+        """Where every connection reports (``connected`` is the caller's to emit, ``disconnected`` on death)."""
         self._connections: dict[str, Connection] = {}
         self._lock = threading.Lock()
 
@@ -46,7 +51,7 @@ class Registry:
         return conn
 
     async def connect(
-        self, spec: ServerSpec, *, on_change: Callable[[str], None] | None = None, **options: Any
+        self, spec: ServerSpec, options: ConnectOptions, *, on_change: Callable[[str], None] | None = None
     ) -> Connection:
         """Open ``spec`` under its name, or return the live connection already open to it.
 
@@ -63,10 +68,10 @@ class Registry:
                     f"`%mcp disconnect {spec.name}` first, or pick another name"
                 )
             if not live:
-                conn = Connection(spec, **options)
+                conn = Connection(spec, options, self.events)
                 self._connections[spec.name] = conn  # reserve the name while connecting
         if existing is not None and live:
-            changes = await existing.reconfigure(options.get("policy"), options.get("roots"))
+            changes = await existing.reconfigure(options)
             if changes and on_change is not None:
                 on_change(f"{spec.name} was already connected; now {', '.join(changes)}")
             return existing
@@ -81,11 +86,13 @@ class Registry:
             raise
         return conn
 
-    async def reconnect(self, name: str, **options: Any) -> Connection:
+    async def reconnect(self, name: str, log_level: LoggingLevel | None) -> Connection:
+        """Close ``name`` and open its server again: the same target, asked the same way (the
+        answer policy and roots as they are now), at the log level asked for now."""
         old = self.get(name)
         await old.close()
-        # The same server, asked the same way: the user's answers policy and roots carry over.
-        conn = Connection(old.spec, **{"policy": old.policy, "roots": old.roots, **options})
+        options = dataclasses.replace(old.options, policy=old.policy, roots=tuple(old.roots), log_level=log_level)
+        conn = Connection(old.spec, options, self.events)
         with self._lock:
             self._connections[name] = conn
         try:
@@ -98,7 +105,7 @@ class Registry:
         for uri, callbacks in old.watchers.items():  # subscriptions follow the server back
             for callback in callbacks:
                 try:
-                    await conn.subscribe(uri, callback)
+                    await conn.subscriptions.subscribe(uri, callback)
                 except Exception as e:
                     conn.log.add("client", f"could not subscribe to {uri} again: {e}", "warning")
         return conn
@@ -144,7 +151,7 @@ class Registry:
         # Not "known.tool": maybe the whole text is a tool name (names may contain dots).
         holders = []
         for conn in self.all():
-            if conn.state is State.READY and target in await conn.tools():
+            if conn.state is State.READY and target in await conn.catalog.tools():
                 holders.append(conn)
         if len(holders) == 1:
             return holders[0], target

@@ -211,3 +211,13 @@ def replay_server(path: str | os.PathLike[str], name: str, replay_from: str | No
     server.recording = file.resolve()
     server.recorded = rec
     return server
+
+
+def replay_server_for(existing: Any, name: str, path: str | os.PathLike[str], replay_from: str | None) -> Any:
+    """The replay server for ``path``: ``existing`` (the live one under ``name``) when it replays the same file
+    (and the same recorded server, if ``replay_from`` names one), so connecting again is a no-op
+    as for any target; else a new one."""
+    same_file = getattr(existing, "recording", None) == Path(path).resolve()
+    if same_file and replay_from in (None, existing.recorded.name):
+        return existing
+    return replay_server(path, name, replay_from)

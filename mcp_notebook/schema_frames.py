@@ -15,9 +15,10 @@ import io
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import frames
+from . import frames, table_shapes
 from ._schema import deref
 from .errors import UsageProblem
+from .type_names import apply_types
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,7 +111,7 @@ def _rows_schema(value: Any, schema: dict[str, Any], root: Mapping[str, Any], de
         return _records(items)
     if isinstance(value, Mapping) and value:
         values = list(value.values())
-        if frames._columns(values):
+        if table_shapes.column_lists(values):
             return {
                 "type": "object",
                 "properties": {str(k): _items(_prop(schema, str(k), root), root) for k in value},
@@ -177,33 +178,6 @@ def _collect(schema: Mapping[str, Any], root: Mapping[str, Any], prefix: str, ou
 
 def has_nested_objects(schema: Mapping[str, Any] | None) -> bool:
     return any("." in name for name in column_types(schema))
-
-
-def apply_types(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
-    """Cast the columns of ``frame`` named in ``kinds``; a column that does not fit is kept as is."""
-    import pandas as pd
-
-    casts = {"integer": "Int64", "number": "float64", "boolean": "boolean", "string": "string"}
-    for name, kind in kinds.items():
-        if name not in frame.columns:
-            continue
-        column = frame[name]
-        try:
-            if kind == "datetime":
-                try:
-                    converted = pd.to_datetime(column, format="ISO8601")
-                except (ValueError, TypeError):  # mixed UTC offsets: one instant scale
-                    converted = pd.to_datetime(column, format="ISO8601", utc=True)
-            elif (
-                kind == "string" and column.dtype == object and column.map(lambda v: isinstance(v, (list, dict))).any()
-            ):
-                continue  # a schema that says string for structured values: keep the values
-            else:
-                converted = column.astype(casts[kind])
-        except (ValueError, TypeError, OverflowError):
-            continue
-        frame[name] = converted
-    return frame
 
 
 def typed_frame(value: Any, schema: Mapping[str, Any] | None, what: str = "this value") -> pd.DataFrame:

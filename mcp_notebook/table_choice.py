@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import frames, schema_frames, text_kinds, text_tables
+from . import frames, schema_frames, table_shapes, text_kinds, text_tables
 from .errors import UsageProblem
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Found", "in_text", "in_value", "pick"]
+__all__ = ["Found", "in_text", "in_value", "pick", "text_to_frame"]
 
 Builder = Callable[[], "pd.DataFrame"]
 
@@ -157,7 +157,7 @@ def in_value(
         # One nested record ({"source": {...}, "target": {...}}): one row, flattened.
         found.add(root, lambda: frames.to_frame(value, what), 1)
     if not found.builders:
-        found.instead = frames._shape_words(value)
+        found.instead = table_shapes.shape_words(value)
     return found
 
 
@@ -238,7 +238,7 @@ def in_text(
     inner = in_value(read.value, what, base=base, root=root, strings=strings)
     inner.text = True
     if not inner.builders and not inner.how:
-        inner.instead = f"{_format_words(read.kind)} ({frames._shape_words(read.value)})"
+        inner.instead = f"{_format_words(read.kind)} ({table_shapes.shape_words(read.value)})"
     return inner
 
 
@@ -271,3 +271,9 @@ def pick(found: Found, key: str, **options: Any) -> pd.DataFrame:
     known = ", ".join(repr(k) for k in found.builders) or "none"
     keys = f"; its keys: {', '.join(map(repr, list(value)[:10]))}" if isinstance(value, Mapping) else ""
     raise UsageProblem(f"{what} has no table {key!r} (tables: {known}{keys})")
+
+
+def text_to_frame(text: str, kind: str | None, what: str = "this text") -> pd.DataFrame:
+    """A DataFrame from text in ``kind`` (``"csv"``, ``"tsv"``, ``"json"``, ``"ndjson"``,
+    ``"markdown"``, ``"python"``); with no ``kind``, the format is sniffed (``text_tables``)."""
+    return in_text(text, what, hint=kind).one("say its format (csv, tsv, json, ndjson, markdown, python)")

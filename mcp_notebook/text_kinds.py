@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .text_tables import _FENCE_OPEN, _SNIFF_CHARS, _delimited, _json_whole, _table_blocks
+from .markdown_tables import FENCE_OPEN, table_blocks
+from .text_tables import _SNIFF_CHARS, _delimited, _json_whole
 
 __all__ = ["PLAIN_SUFFIXES", "describe", "is_fenced_block", "is_unified_diff", "looks_like_markdown"]
 
@@ -76,7 +77,7 @@ def looks_like_markdown(text: str) -> bool:
     if is_unified_diff(head) or _delimited(head) is not None:
         return False
     lines = head.splitlines()
-    if next(_table_blocks(head), None) is not None or _closed_fence(lines) or _LINK.search(_outside_code(head)):
+    if next(table_blocks(head), None) is not None or _closed_fence(lines) or _LINK.search(_outside_code(head)):
         return True
     prose = _outside_code(head)
     kinds = _bold(prose) + sum(
@@ -96,7 +97,7 @@ def is_fenced_block(text: str) -> bool:
     if "\n" not in head or "\n" not in tail:
         return False
     first, last = head[: head.find("\n")], tail[tail.rfind("\n") + 1 :]
-    opened, closed = _FENCE_OPEN.match(first), _FENCE_OPEN.match(last)
+    opened, closed = FENCE_OPEN.match(first), FENCE_OPEN.match(last)
     return bool(
         opened
         and closed
@@ -109,7 +110,7 @@ def is_fenced_block(text: str) -> bool:
 def _closed_fence(lines: Sequence[str]) -> bool:
     fence = ""
     for line in lines:
-        opened = _FENCE_OPEN.match(line)
+        opened = FENCE_OPEN.match(line)
         if not opened:
             continue
         marker = opened.group(1)
@@ -126,7 +127,7 @@ def _outside_code(text: str) -> str:
     """``text`` without its fenced code blocks (a link inside code is not Markdown's)."""
     out, fence = [], ""
     for line in text.splitlines():
-        opened = _FENCE_OPEN.match(line)
+        opened = FENCE_OPEN.match(line)
         if fence:
             if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
                 fence = ""

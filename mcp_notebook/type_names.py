@@ -1,4 +1,4 @@
-"""Pure: the type names servers give their columns → the kinds ``schema_frames.apply_types`` casts.
+"""Pure: the type names servers give their columns → the kinds ``apply_types`` casts.
 
 Servers that send tables column by column often name each column's type: SQL databases in their
 own dialect (``BIGINT``, ``DOUBLE PRECISION``, ``DECIMAL(18,2)``, ``TIMESTAMP WITH TIME ZONE``,
@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-__all__ = ["kind_of", "kinds_of"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["apply_types", "kind_of", "kinds_of"]
 
 _KINDS: dict[str, str] = {}
 for _kind, _names in {
@@ -56,3 +60,30 @@ def kinds_of(types: Mapping[str, str]) -> dict[str, str]:
         if kind is not None:
             out[column] = kind
     return out
+
+
+def apply_types(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
+    """Cast the columns of ``frame`` named in ``kinds``; a column that does not fit is kept as is."""
+    import pandas as pd
+
+    casts = {"integer": "Int64", "number": "float64", "boolean": "boolean", "string": "string"}
+    for name, kind in kinds.items():
+        if name not in frame.columns:
+            continue
+        column = frame[name]
+        try:
+            if kind == "datetime":
+                try:
+                    converted = pd.to_datetime(column, format="ISO8601")
+                except (ValueError, TypeError):  # mixed UTC offsets: one instant scale
+                    converted = pd.to_datetime(column, format="ISO8601", utc=True)
+            elif (
+                kind == "string" and column.dtype == object and column.map(lambda v: isinstance(v, (list, dict))).any()
+            ):
+                continue  # a schema that says string for structured values: keep the values
+            else:
+                converted = column.astype(casts[kind])
+        except (ValueError, TypeError, OverflowError):
+            continue
+        frame[name] = converted
+    return frame

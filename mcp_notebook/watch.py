@@ -7,21 +7,33 @@ loop thread: keep it quick); ``stop()`` ends the subscription.
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol, TypeVar
 
 from .render import MUTED, esc
 from .results import ResourceResult, mimebundle
 
-if TYPE_CHECKING:
-    from .api import Server
+__all__ = ["Watch", "Watched"]
 
-__all__ = ["Watch"]
+T = TypeVar("T")
+
+
+class Watched(Protocol):
+    """What a watch needs of its server: its public face (``Server`` is one)."""
+
+    name: str
+
+    async def aread(self, uri: str, *, timeout: float | None = None) -> ResourceResult: ...
+
+    def background(self, work: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]: ...
+
+    def unwatch(self, uri: str, callback: Callable[[], None] | None = None) -> None: ...
 
 
 class Watch:
-    def __init__(self, server: Server, uri: str) -> None:
+    def __init__(self, server: Watched, uri: str) -> None:
         self.server = server
         self.uri = uri
         self.latest: ResourceResult | None = None
@@ -43,7 +55,7 @@ class Watch:
     def _on_server_change(self) -> None:
         """On the loop: the server said the resource changed; read it again, without blocking."""
         self.updates += 1
-        future = self.server._hub.background(self.server.aread(self.uri))
+        future = self.server.background(self.server.aread(self.uri))
         future.add_done_callback(lambda f: None if f.cancelled() or f.exception() else self._show(f.result()))
 
     def _show(self, result: ResourceResult) -> None:
@@ -72,8 +84,7 @@ class Watch:
         """End the subscription (the last version stays shown)."""
         if self.active:
             self.active = False
-            conn = self.server.connection
-            self.server._hub.run(lambda inbox: conn.unsubscribe(self.uri, self._on_server_change))
+            self.server.unwatch(self.uri, self._on_server_change)
 
     def _ipython_display_(self) -> None:
         import ipywidgets as w

@@ -177,10 +177,10 @@ def test_a_hub_as_a_context_manager_leaves_nothing_running():
             hub.connect("demo").connection.pid,
             hub.connect("two", command=[sys.executable, "-m", "mcp_notebook.demo"]).connection.pid,
         ]
-        loop_thread = hub.runtime._thread
+        loop_thread = next(t for t in threading.enumerate() if t.name == "mcp-notebook-loop")
         assert loop_thread is not None and loop_thread.is_alive()
     assert pids_alive(pids) == [] and not loop_thread.is_alive()
-    assert hub.registry.names() == []
+    assert hub.names() == []
     again = hub.connect("demo")  # a closed hub still works: its loop starts again
     assert again.call("echo", text="back").text == "back"
     hub.close()
@@ -260,13 +260,13 @@ def test_exit_at_start_reports_the_stderr_tail(hub):
         faulty(hub, FAULTY_EXIT_AT_START="2")
     assert "exited with code 2" in str(info.value)
     assert "cannot open the database" in str(info.value)
-    assert hub.registry.names() == []
+    assert hub.names() == []
 
 
 def test_slow_start_waits_up_to_the_connect_timeout(hub):
     with pytest.raises(errors.ConnectFailed, match="within 1 s"):
         hub.connect("slow", command=[sys.executable, str(FAULTY)], env={"FAULTY_SLOW_START": "20"}, timeout=1)
-    assert hub.registry.names() == []
+    assert hub.names() == []
 
 
 def test_missing_command(hub):
@@ -328,7 +328,7 @@ def test_interrupt_during_connect_leaves_nothing_behind(hub):
     before = set(os.listdir("/proc"))
     with pytest.raises(KeyboardInterrupt):
         faulty(hub, FAULTY_SLOW_START="30")
-    assert hub.registry.names() == []
+    assert hub.names() == []
     spawned = [int(p) for p in set(os.listdir("/proc")) - before if p.isdigit()]
     ours = [p for p in spawned if "faulty.py" in _cmdline(p)]
     deadline = time.monotonic() + 3  # the shutdown may still be finishing after the caller's grace

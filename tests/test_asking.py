@@ -11,7 +11,8 @@ import mcp_types as types
 import pytest
 
 import mcp_notebook.errors as errors
-from mcp_notebook.asking import Ask, Policy, apply_defaults, ask_form, ask_sample, ask_url
+from mcp_notebook._prompts import ask_form, ask_sample, ask_url
+from mcp_notebook.asking import Ask, Policy, apply_defaults
 
 DEMO = [sys.executable, "-m", "mcp_notebook.demo"]
 ADOPTER = {
@@ -203,7 +204,7 @@ def test_background_call_with_nobody_watching_is_declined_and_logged(demo_era):
 
 
 def test_background_call_asks_in_its_widget(demo_era):
-    from mcp_notebook.widgets._handle import HandleView
+    from mcp_notebook.views.handle import HandleView
 
     handle = demo_era.submit("adopt", penguin="Widget")
     view = HandleView(handle)

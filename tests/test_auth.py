@@ -210,7 +210,7 @@ def test_a_wrong_paste_is_asked_again_and_giving_up_ends_the_connect(
         hub.connect("web", url=server_url, auth=mn.OAuth(storage="memory"))
     out = capsys.readouterr().out
     assert "from another sign-in" in out and "no code=" in out
-    assert hub.registry.names() == []
+    assert hub.names() == []
 
 
 def test_where_the_browser_reaches_the_kernel_the_user_only_presses_enter(
@@ -363,8 +363,7 @@ def test_an_expired_token_is_refreshed_even_after_a_restart(
         try:
             first.connect("web", url=url, auth="oauth").call("whoami")
         finally:
-            first.close_all()
-            first.runtime.stop()
+            first.close()
         time.sleep(2.5)  # the access token has expired; the refresh token has not
         monkeypatch.setattr("builtins.input", nobody)
         second = mn.Hub(progress=False, timeout=30)  # a new kernel: only the file remembers
@@ -374,8 +373,7 @@ def test_an_expired_token_is_refreshed_even_after_a_restart(
             time.sleep(2.5)
             assert web.call("whoami").is_error is False  # refreshed again, mid-session
         finally:
-            second.close_all()
-            second.runtime.stop()
+            second.close()
 
 
 # -- the magic, secrets and logout -----------------------------------------------------------------------
@@ -458,8 +456,8 @@ def test_oauth_options_need_a_url(ip) -> None:
 def test_sign_in_failures_read_as_one_line_that_says_what_to_do() -> None:
     from mcp.client.auth import OAuthFlowError, OAuthRegistrationError
 
+    from mcp_notebook._oauth_auth import describe_auth_failure
     from mcp_notebook._signin import SignInFailed
-    from mcp_notebook.auth import describe_auth_failure
     from mcp_notebook.config import url_spec
 
     spec = url_spec("web", "https://user:pw@example.com/mcp", auth=mn.OAuth(storage="memory"))

@@ -39,9 +39,9 @@ def test_invalid_names(name):
 
 
 def test_stdio_spec():
-    spec = stdio_spec("fs", ["npx", "server", 3], env={"A": 1}, cwd=Path("/tmp"), connect_timeout=5)
+    spec = stdio_spec("fs", ["npx", "server", 3], env={"A": 1}, cwd=Path("/tmp"))
     assert spec.transport == "stdio" and spec.command == ("npx", "server", "3")
-    assert spec.env == {"A": "1"} and spec.cwd == "/tmp" and spec.connect_timeout == 5
+    assert spec.env == {"A": "1"} and spec.cwd == "/tmp"
 
 
 @pytest.mark.parametrize(
@@ -96,9 +96,9 @@ def test_demo_and_in_process_specs():
     assert spec.server is server and spec.describe() == "in-process FakeServer"
 
 
-def test_same_target_ignores_timeouts_only():
-    a = stdio_spec("a", ["x"], connect_timeout=1)
-    assert a.same_target(stdio_spec("b", ["x"], connect_timeout=9))
+def test_same_target_ignores_the_name_only():
+    a = stdio_spec("a", ["x"])
+    assert a.same_target(stdio_spec("b", ["x"]))
     assert not a.same_target(stdio_spec("a", ["x", "-v"]))
     assert not a.same_target(stdio_spec("a", ["x"], env={"K": "v"}))
 

@@ -179,7 +179,7 @@ def test_workers_spread_rows_over_more_connections(hub):
     assert (out["status"] == "ok").all()
     pids = set(out["pid"])
     assert len(pids) == 3 and server.connection.pid in pids
-    assert hub.registry.names() == ["faulty"]  # faulty~1 and faulty~2 were closed again
+    assert hub.names() == ["faulty"]  # faulty~1 and faulty~2 were closed again
     time.sleep(0.3)
     assert pids_alive(sorted(pids - {server.connection.pid})) == []
     served = hub.history()["server"]
@@ -315,14 +315,12 @@ def test_recording_credentials_are_scrubbed():
     from mcp_notebook import config
     from mcp_notebook.recording import _scrub, credentials
 
-    class Conn:
-        spec = config.url_spec(
-            "web",
-            "https://u:pa55word@h.example/mcp?api_key=abcdef123",
-            headers={"Authorization": "Bearer sekrit-token"},
-        )
-
-    secrets = credentials(Conn())  # type: ignore[arg-type]
+    spec = config.url_spec(
+        "web",
+        "https://u:pa55word@h.example/mcp?api_key=abcdef123",
+        headers={"Authorization": "Bearer sekrit-token"},
+    )
+    secrets = credentials(spec)
     scrubbed = _scrub({"text": "token sekrit-token and abcdef123", "n": [1, "pa55word"]}, secrets)
     assert scrubbed == {"text": "token *** and ***", "n": [1, "***"]}
 
@@ -341,7 +339,7 @@ def test_replay_refuses_what_is_not_a_recording(hub, tmp_path):
     with pytest.raises(errors.UsageProblem, match="already recording"):
         with hub.record(tmp_path / "a.jsonl"):
             hub.record(tmp_path / "b.jsonl")
-    assert hub.registry.names() == []
+    assert hub.names() == []
 
 
 # -- find and read_many ---------------------------------------------------------------------------------

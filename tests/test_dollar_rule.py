@@ -12,7 +12,8 @@ import sys
 import pytest
 from IPython.core.error import UsageError
 
-from mcp_notebook.magics._parse import parse_pairs, text_word, tokenize
+from mcp_notebook.magics._parse import tokenize
+from mcp_notebook.magics._values import parse_pairs, text_word
 
 DEMO = f"{sys.executable} -m mcp_notebook.demo"
 SECRET = "s3cr3t-dollar-rule-value"

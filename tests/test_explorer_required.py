@@ -16,8 +16,8 @@ import ipywidgets as w
 import pytest
 
 from mcp_notebook.api import Hub
+from mcp_notebook.views.forms import UNSET
 from mcp_notebook.widgets import Explorer, SchemaForm
-from mcp_notebook.widgets._forms import UNSET
 
 from .peers import everything_js, filesystem_bin
 

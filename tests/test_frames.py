@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mcp_notebook.errors import UsageProblem
-from mcp_notebook.frames import kind_of_text, parse_json_texts, tabular, text_to_frame, to_frame
+from mcp_notebook.frames import kind_of_text, parse_json_texts, tabular, to_frame
+from mcp_notebook.table_choice import text_to_frame
 
 RECORDS = [{"species": "Adelie", "mass": 3750}, {"species": "Gentoo", "mass": 5000, "sex": "female"}]
 

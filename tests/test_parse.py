@@ -9,15 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mcp_notebook.errors import UsageProblem
-from mcp_notebook.magics._parse import (
-    CommandParser,
-    HelpShown,
-    Word,
-    parse_body,
-    parse_pairs,
-    split_command,
-    tokenize,
-)
+from mcp_notebook.magics._parse import CommandParser, HelpShown, Word, split_command, tokenize
+from mcp_notebook.magics._values import parse_body, parse_pairs
 
 
 def words(line: str) -> list[str]:

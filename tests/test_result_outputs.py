@@ -18,7 +18,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from mcp_notebook.results import ToolResult
-from mcp_notebook.widgets._common import show_in
+from mcp_notebook.views.layout import show_in
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(64))).decode()
 GIF = base64.b64encode(b"GIF89a" + bytes(range(32))).decode()

@@ -11,10 +11,10 @@ import pytest
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
+from mcp_notebook.views.forms import UNSET
 from mcp_notebook.widgets import Explorer, SchemaForm
 from mcp_notebook.widgets._browse import expand_template
 from mcp_notebook.widgets._codegen import magic_code, magic_value, python_code
-from mcp_notebook.widgets._forms import UNSET
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
 
@@ -159,7 +159,8 @@ def test_schemas_a_form_cannot_express_fall_back_to_json():
     ],
 )
 def test_values_are_written_so_the_magic_reads_them_back(value, written):
-    from mcp_notebook.magics._parse import parse_pairs, tokenize
+    from mcp_notebook.magics._parse import tokenize
+    from mcp_notebook.magics._values import parse_pairs
 
     assert magic_value(value) == written
     args, _raw = parse_pairs(tokenize(f"k={written}"), {}, "test")

@@ -69,5 +69,4 @@ async def _measure(rounds: int, warmup: int) -> dict[str, list[list[float]]]:
     try:
         return await arounds_of(fns, rounds, 1, warmup=warmup)
     finally:
-        hub.close_all()
-        hub.runtime.stop()
+        hub.close()

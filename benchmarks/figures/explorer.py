@@ -53,8 +53,7 @@ def run(quick: bool) -> Figure:
         form_ok = explorer.tools.form is not None and explorer.tools.form.field("x") is not None
         explorer.close()
     finally:
-        hub.close_all()
-        hub.runtime.stop()
+        hub.close()
 
     b, s = Dist.of(build_ms), Dist.of(switch_ms)
     fig.data.update(

@@ -126,6 +126,5 @@ async def _measure(rows: int, map_rounds: int, loop_rows: int) -> dict[str, Any]
         out["loop"] = time.perf_counter() - t0
     finally:
         await client.__aexit__(None, None, None)
-        await asyncio.to_thread(hub.close_all)
-        hub.runtime.stop()
+        await asyncio.to_thread(hub.close)
     return out

@@ -84,8 +84,7 @@ def run(quick: bool) -> Figure:
         c1 = _state()
         tracemalloc.stop()
     finally:
-        hub.close_all()
-        hub.runtime.stop()
+        hub.close()
 
     per_rss = (opened["rss_bytes"] - before["rss_bytes"]) / n
     per_heap = (heap1["heap_bytes"] - heap0["heap_bytes"]) / n

@@ -13,16 +13,16 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope, no_var_expand
 from traitlets import Bool, Enum, Float, Int, TraitError, observe, validate
 
+from .._log import LOG_LEVELS
 from ..errors import McpNotebookError, UsageProblem, did_you_mean
 from ._commands import COMMANDS, Context, manual
-from ._parse import DOLLAR_RULE, HelpShown, split_command, tokenize
+from ._parse import HelpShown, split_command, tokenize
+from ._values import DOLLAR_RULE
 
 if TYPE_CHECKING:
-    from ..api import Hub
+    from ..hub import Hub
 
 __all__ = ["MCPMagics"]
-
-LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
 
 INTRO = """Talk to MCP (Model Context Protocol) servers from the notebook.
 

@@ -21,10 +21,12 @@ import shlex
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._schema import choices
 from ._commands import COMMANDS
 
 if TYPE_CHECKING:
-    from ..api import Hub
+    from ..hub import Hub
+    from ..server import Server
 
 __all__ = ["MATCHER_ID", "Completer", "install", "uninstall"]
 
@@ -59,7 +61,7 @@ class Completer:
     @property
     def hub(self) -> Hub:
         # A callable is asked on first use, so registering the completer imports nothing heavy.
-        from ..api import Hub
+        from ..hub import Hub
 
         return self._hub if isinstance(self._hub, Hub) else self._hub()
 
@@ -110,11 +112,11 @@ class Completer:
                 return self._targets(current, prompts=sub == "prompt")
             return self._arguments(sub, positional[0], current, before)
         if sub in SERVER_FIRST and not positional:
-            return sorted(n for n in self.hub.registry.names() if n.startswith(current))
+            return sorted(n for n in self.hub.names() if n.startswith(current))
         if sub in ("read", "subscribe", "unsubscribe") and len(positional) == 1:
             return self._uris(positional[0], current)
         if sub == "loglevel" and len(positional) == 1:
-            from ..api import LOG_LEVELS
+            from .._log import LOG_LEVELS
 
             return [level for level in LOG_LEVELS if level.startswith(current)]
         if sub == "help" and not positional:
@@ -123,36 +125,41 @@ class Completer:
 
     # -- pieces -----------------------------------------------------------------------------------------
 
-    def _run(self, coro: Any) -> Any:
-        return self.hub.runtime.run(coro, timeout=QUICK)
+    def _server(self, name: str) -> Server | None:
+        try:
+            return self.hub.get(name)
+        except Exception:  # not connected: nothing to offer
+            return None
 
     def _targets(self, current: str, prompts: bool) -> list[str]:
         out = []
-        for conn in self.hub.registry.all():
-            if conn.state.value != "ready":
+        for name in self.hub.names():
+            server = self._server(name)
+            if server is None or server.state != "ready":
                 continue
             try:
-                found = self._run(conn.prompts(timeout=QUICK)) if prompts else self._run(conn.tools(timeout=QUICK))
+                found = server.prompts(timeout=QUICK) if prompts else server.tools(timeout=QUICK)
             except Exception:  # one slow or broken server does not hide the others' names
                 continue
-            out += [f"{conn.name}.{name}" for name in found]
+            out += [f"{name}.{item.name}" for item in found.items]
         return sorted(t for t in out if t.startswith(current))
 
     def _arguments(self, sub: str, target: str, current: str, before: Sequence[str]) -> list[str]:
-        server, _, name = target.partition(".")
-        try:
-            conn = self.hub.registry.get(server)
-        except Exception:
+        name, _, item = target.partition(".")
+        server = self._server(name)
+        if server is None:
             return []
         given = {w.split("=", 1)[0] for w in before if "=" in w}
         params: dict[str, Any]
         required: set[str]
         if sub == "prompt":
-            prompt = self._run(conn.prompts(timeout=QUICK)).get(name)
+            prompt = next((p for p in server.prompts(timeout=QUICK).items if p.name == item), None)
             params = {a.name: {} for a in (prompt.arguments or [])} if prompt else {}
             required = {a.name for a in (prompt.arguments or []) if a.required} if prompt else set()
         else:
-            tool = self._run(conn.tools(timeout=QUICK)).get(name)
+            tool = server.cached_tools().get(item) or next(
+                (t for t in server.tools(timeout=QUICK).items if t.name == item), None
+            )
             schema = (tool.input_schema or {}) if tool else {}
             params = dict(schema.get("properties") or {})
             required = set(schema.get("required") or [])
@@ -160,48 +167,24 @@ class Completer:
             key, _, typed = current.partition("=")
             values = _choices(params.get(key) or {})
             if not values and sub == "prompt":
-                values = self._server_values(
-                    conn, name, key, typed, {w.split("=", 1)[0]: w.split("=", 1)[1] for w in before if "=" in w}
-                )
+                context = {w.split("=", 1)[0]: w.split("=", 1)[1] for w in before if "=" in w}
+                values = server.complete(key, typed, prompt=item, context=context or None, timeout=QUICK)
             return [f"{key}={v}" for v in values if v.startswith(typed)]
         # The required arguments first, each group in the schema's order.
         names = sorted(params, key=lambda k: k not in required)
         return [f"{k}=" for k in names if k not in given and k.startswith(current)]
 
-    def _server_values(self, conn: Any, prompt: str, key: str, typed: str, context: dict[str, str]) -> list[str]:
-        import mcp_types as types
-
-        client = conn.client
-        caps = conn.capabilities
-        if client is None or caps is None or not caps.completions:
+    def _uris(self, name: str, current: str) -> list[str]:
+        server = self._server(name)
+        if server is None:
             return []
-        ref = types.PromptReference(type="ref/prompt", name=prompt)
-        result = self._run(client.complete(ref, {"name": key, "value": typed}, context or None))
-        return [str(v) for v in result.completion.values]
-
-    def _uris(self, server: str, current: str) -> list[str]:
-        try:
-            conn = self.hub.registry.get(server)
-        except Exception:
-            return []
-        resources = self._run(conn.resources(timeout=QUICK))
-        uris = [str(r.uri) for r in resources]
+        uris = [str(r.uri) for r in server.resources(timeout=QUICK).items]
         return sorted(u for u in uris if u.startswith(current))
 
 
 def _choices(spec: Any) -> list[str]:
-    """Enum values of a property schema, looking inside anyOf/oneOf branches (Optional[Literal])."""
-    if not isinstance(spec, dict):
-        return []
-    values = [str(v) for v in spec.get("enum") or []]
-    values += [str(spec["const"])] if "const" in spec else []
-    for key in ("anyOf", "oneOf"):
-        for branch in spec.get(key) or []:
-            values += _choices(branch)
-    items = spec.get("items")
-    if isinstance(items, dict):
-        values += _choices(items)
-    return list(dict.fromkeys(values))
+    """Every value a property schema lists, looking inside anyOf/oneOf branches and array items."""
+    return [str(value) for value, _title in choices(spec, deep=True)]
 
 
 def install(shell: Any, completer: Completer) -> None:

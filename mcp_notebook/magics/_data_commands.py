@@ -1,16 +1,16 @@
-"""The ``%mcp`` subcommands for data work: ``map``, ``history``, ``record``, ``find``, and
-``connect NAME --replay PATH``. Registered by importing this module (``_commands`` does, last).
+"""The ``%mcp`` subcommands for data work: ``map``, ``history``, ``record``, ``find``.
+(``connect NAME --replay PATH`` is one of connect's forms, in ``_connect``.)
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from .._schema import coerce_loose
 from ..errors import UsageProblem
-from ._commands import COMMANDS, Context, Handler, _finish, _output_options, _resolve_tool, _text, command
-from ._parse import CommandParser, Word, lookup, parse_pairs
+from ._command import Context, Handler, command, finish, output_options, resolve_tool, word_text
+from ._parse import CommandParser, Word
+from ._values import lookup, parse_pairs
 
 __all__: list[str] = []
 
@@ -50,11 +50,11 @@ def _map(parser: CommandParser) -> Handler:
     )
     parser.add_argument("--workers", type=int, default=1, metavar="N", help="connections sharing the rows (default 1)")
     parser.add_argument("--timeout", type=float, metavar="S", help="seconds each call may take")
-    _output_options(parser)
+    output_options(parser)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         what = f"%mcp map {args.target}"
-        server, tool = _resolve_tool(ctx, _text(args.target, ctx, what))
+        server, tool = resolve_tool(ctx, word_text(args.target, ctx, what))
         name = str(args.over).removeprefix("$")
         if not name.isidentifier():
             raise UsageProblem(f"{what}: --over takes the name of a variable (a DataFrame or list of dicts)")
@@ -80,7 +80,7 @@ def _map(parser: CommandParser) -> Handler:
         note = frame.attrs.get("note")
         if note:
             print(note)
-        return _finish(ctx, frame, args)
+        return finish(ctx, frame, args)
 
     return run
 
@@ -95,7 +95,7 @@ def _map(parser: CommandParser) -> Handler:
 def _history(parser: CommandParser) -> Handler:
     parser.add_argument("--last", type=int, metavar="N", help="only the last N calls")
     parser.add_argument("--clear", action="store_true", help="forget every call so far")
-    _output_options(parser, df=True)
+    output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         if args.clear:
@@ -106,7 +106,7 @@ def _history(parser: CommandParser) -> Handler:
             if args.last < 1:
                 raise UsageProblem(f"--last takes a number of calls (1 or more), not {args.last}")
             frame = frame.tail(args.last)
-        return _finish(ctx, frame, args)
+        return finish(ctx, frame, args)
 
     return run
 
@@ -137,7 +137,7 @@ def _record(parser: CommandParser) -> Handler:
             if current is not None and current.active:
                 return current
             raise UsageProblem("say where to record: %mcp record PATH (and %mcp record --stop to end)")
-        return ctx.hub.record(_text(args.path, ctx, "PATH"))
+        return ctx.hub.record(word_text(args.path, ctx, "PATH"))
 
     return run
 
@@ -150,46 +150,9 @@ def _record(parser: CommandParser) -> Handler:
 )
 def _find(parser: CommandParser) -> Handler:
     parser.add_argument("words", nargs="+", metavar="WORDS", help="words to look for")
-    _output_options(parser, df=True)
+    output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        return _finish(ctx, ctx.hub.find([str(w) for w in args.words]), args)
+        return finish(ctx, ctx.hub.find([str(w) for w in args.words]), args)
 
     return run
-
-
-def _with_replay() -> None:
-    """Teach ``%mcp connect`` the ``--replay PATH`` form (a recording instead of a server)."""
-    connect = COMMANDS["connect"]
-    parser = connect.parser
-    parser.add_argument("--replay", metavar="PATH", help="serve a recording (%%mcp record) instead of a server")
-    parser.add_argument(
-        "--replay-from",
-        metavar="SERVER",
-        help="with --replay: the recorded server to serve, when the recording holds several "
-        "(default: the one named NAME, or the only one)",
-    )
-    parser.usage = (parser.usage or "").rstrip() + "\n       %(prog)s NAME --replay PATH [--replay-from SERVER]"
-    original = connect.run
-
-    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        if args.replay is None:
-            if args.replay_from is not None:
-                raise UsageProblem(
-                    "--replay-from picks a server of a recording; give --replay PATH with it: "
-                    "%mcp connect NAME --replay PATH --replay-from SERVER"
-                )
-            return original(ctx, args, command_words)
-        others = args.env or args.cwd or args.header or args.sse or args.config or args.root
-        others = others or command_words is not None
-        if others or len(args.words) != 1:
-            raise UsageProblem("--replay serves a recording in place of a server: %mcp connect NAME --replay PATH")
-        replay_from = _text(args.replay_from, ctx, "--replay-from") if args.replay_from is not None else None
-        return ctx.hub.connect(
-            _text(args.words[0], ctx, "NAME"), replay=_text(args.replay, ctx, "--replay"), replay_from=replay_from
-        )
-
-    COMMANDS["connect"] = dataclasses.replace(connect, run=run)
-
-
-_with_replay()

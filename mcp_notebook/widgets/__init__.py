@@ -7,8 +7,8 @@ ipywidgets is imported here, so importing ``mcp_notebook`` does not pay for it.
 from __future__ import annotations
 
 from ..api import Hub, default_hub
+from ..views.forms import SchemaForm
 from ._explorer import Explorer
-from ._forms import SchemaForm
 
 __all__ = ["Explorer", "SchemaForm", "explore"]
 

@@ -92,12 +92,11 @@ class ResourcesPanel(Panel):
         if server is None:
             self.list.options, self.template_list.options = [], []
             return
-        hub = server._hub
 
         async def both() -> tuple[Any, Any]:
             return await server.aresources(), await server.atemplates()
 
-        self.later(hub.background(both()), self._populate)
+        self.later(server.background(both()), self._populate)
 
     def _populate(self, found: tuple[Any, Any]) -> None:
         resources, templates = found
@@ -142,7 +141,7 @@ class ResourcesPanel(Panel):
         self.as_frame.layout.display = "none"
         self.status.value = f"<span style='{MUTED}'>reading {esc(uri)}…</span>"
         self.code.show(f"%mcp read {self.server.name} {uri}", python_code(self.server.name, "read", uri, {}))
-        future = self.server._hub.background(self.server.aread(uri))
+        future = self.server.background(self.server.aread(uri))
         self.later(future, self._show)
 
     def _show(self, result: Any) -> None:
@@ -185,7 +184,7 @@ class PromptsPanel(Panel):
         if server is None:
             self.list.options = []
             return
-        self.later(server._hub.background(server.aprompts()), self._populate)
+        self.later(server.background(server.aprompts()), self._populate)
 
     def _populate(self, listing: Any) -> None:
         self.prompts = {p.name: p for p in listing}
@@ -228,5 +227,5 @@ class PromptsPanel(Panel):
             magic_code("prompt", f"{self.server.name}.{name}", args),
             python_code(self.server.name, "prompt", name, args),
         )
-        future = self.server._hub.background(self.server.aprompt(name, args))
+        future = self.server.background(self.server.aprompt(name, args))
         self.later(future, self.preview.append_display_data)

@@ -14,16 +14,15 @@ import logging
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import ipywidgets as w
 
+from .. import call_history
 from ..render import MUTED, esc
 
-__all__ = ["CodeBox", "History", "Panel", "button_layout", "show_in"]
+__all__ = ["CodeBox", "History", "Panel"]
 
 T = TypeVar("T")
 log = logging.getLogger("mcp_notebook")
@@ -82,24 +81,9 @@ class Panel:
         return self.idle.wait(timeout)
 
 
-def show_in(output: w.Output, obj: Any) -> None:
-    """Append ``obj`` to an Output widget as the cell would show it: a result whose pictures or
-    Markdown go out as outputs of their own (``display_parts``) appends each of them."""
-    parts = getattr(obj, "display_parts", None)
-    if callable(parts):
-        output.outputs += tuple({"output_type": "display_data", "data": b, "metadata": {}} for b in parts())
-    else:
-        output.append_display_data(obj)
-
-
 def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text if len(text) < 400 else text[:399] + "…"
-
-
-def button_layout(min_width: str = "6.5em") -> w.Layout:
-    """A button's layout in a row: its own width, never shrunk by its neighbours to "Can…"."""
-    return w.Layout(width="auto", min_width=min_width, flex="0 0 auto")
 
 
 class CodeBox:
@@ -142,32 +126,24 @@ class CodeBox:
         )
 
 
-@dataclass(frozen=True)
-class Entry:
-    when: float
-    what: str
-    status: str
-    seconds: float | None
-
-
-class History:
-    """The explorer's own calls, newest first, bounded."""
+class History(call_history.History):
+    """The explorer's own calls, as entries of the call history (``call_history.Entry``), shown
+    newest first."""
 
     def __init__(self, limit: int = 200) -> None:
-        self.entries: deque[Entry] = deque(maxlen=limit)
-        self._lock = threading.Lock()
+        super().__init__(limit)
 
-    def add(self, what: str, status: str, seconds: float | None) -> None:
-        with self._lock:
-            self.entries.appendleft(Entry(time.time(), what, status, seconds))
+    def add_run(self, what: str, status: str, seconds: float | None) -> None:
+        """One run of the explorer: ``what`` is ``server.tool``."""
+        server, _, tool = what.partition(".")
+        self.add(call_history.Entry(time.time(), server, "tool", tool, None, status, seconds, None))
 
     def html(self) -> str:
-        with self._lock:
-            rows = list(self.entries)
+        rows = self.entries()[::-1]
         if not rows:
             return f"<div style='{MUTED}'>no calls from this explorer yet</div>"
         body = "".join(
-            f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(e.when))}</td><td>{esc(e.what)}</td>"
+            f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(e.time))}</td><td>{esc(e.server)}.{esc(e.name)}</td>"
             f"<td>{esc(e.status)}</td><td>{'' if e.seconds is None else f'{e.seconds * 1000:.0f} ms'}</td></tr>"
             for e in rows
         )

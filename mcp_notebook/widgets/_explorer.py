@@ -183,9 +183,9 @@ class Explorer(w.VBox):  # type: ignore[misc]
 
     def choose(self, name: str | None) -> None:
         """Make ``name`` the server the tabs show (None: the first connected one, if any)."""
-        names = self.hub.registry.names()
+        names = self.hub.names()
         if name is not None:
-            self.hub.registry.get(name)  # raises, saying what is connected and how to connect
+            self.hub.get(name)  # raises, saying what is connected and how to connect
         self._quiet = True  # setting options and value would each reload; reload once, below
         try:
             self.pick.options = names

@@ -11,10 +11,11 @@ from .._schema import SchemaChecker, describe_params
 from ..api import Server
 from ..background import CallHandle
 from ..render import MUTED, esc
-from ._asking import WidgetAsker
+from ..views.answers import WidgetAsker
+from ..views.forms import SchemaForm
+from ..views.layout import button_layout, show_in
 from ._codegen import magic_code, python_code
-from ._common import CodeBox, History, Panel, button_layout, show_in
-from ._forms import SchemaForm
+from ._common import CodeBox, History, Panel
 
 __all__ = ["ToolsPanel"]
 
@@ -123,7 +124,7 @@ class ToolsPanel(Panel):
         if server is None:
             self._populate({})
             return
-        future = server._hub.background(server.atools(refresh=refresh))
+        future = server.background(server.atools(refresh=refresh))
         self.later(future, lambda listing: self._populate({t.name: t for t in listing}))
 
     def _populate(self, tools: dict[str, Any]) -> None:
@@ -267,13 +268,13 @@ class ToolsPanel(Panel):
             seconds = handle.elapsed
             if handle.cancelled():
                 self.status.value = f"<span style='{MUTED}'>cancelled after {seconds:.1f} s</span>"
-                self.history.add(handle.name, "cancelled", seconds)
+                self.history.add_run(handle.name, "cancelled", seconds)
                 return
             exc = handle.exception()
             if exc is not None:
                 self.status.value = ""
                 self.show_error(str(exc))
-                self.history.add(handle.name, "failed", seconds)
+                self.history.add_run(handle.name, "failed", seconds)
                 return
             result = handle.result()
             self.last_result = result
@@ -281,7 +282,7 @@ class ToolsPanel(Panel):
             state = "tool error" if result.is_error else "ok"
             mark = "✗" if result.is_error else "✓"
             self.status.value = f"<span style='{MUTED}'>{mark} {state} in {seconds:.2f} s</span>"
-            self.history.add(handle.name, state, result.duration)
+            self.history.add_run(handle.name, state, result.duration)
             if not result.is_error and result.data is not None and frames.tabular(result.data) is not None:
                 self.as_frame.layout.display = ""
         finally:

@@ -218,8 +218,7 @@ def main() -> int:
     try:
         SCENARIOS.get(scenario, call_every_tool)(hub, url, scenario, context)
     finally:
-        hub.close_all()
-        hub.runtime.stop()
+        hub.close()
     return 0
 
 

@@ -18,7 +18,7 @@ import mcp_types as types
 from .._schema import SchemaChecker
 from ..asking import Ask, apply_defaults
 from ..render import MUTED, esc
-from ._forms import SchemaForm
+from .forms import SchemaForm
 
 __all__ = ["WidgetAsker"]
 

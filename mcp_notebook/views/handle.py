@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Protocol
+
 import ipywidgets as w
 
-from ..background import CallHandle
 from ..render import MUTED, esc
-from ._asking import WidgetAsker
-from ._common import button_layout, show_in
+from .answers import WidgetAsker
+from .layout import button_layout, show_in
 
-__all__ = ["HandleView"]
+__all__ = ["HandleView", "Shown"]
+
+
+class Shown(Protocol):
+    """What the view needs of a background call (``background.CallHandle`` is one)."""
+
+    name: str
+    asker: Any
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def elapsed(self) -> float: ...
+
+    def cancel(self) -> bool: ...
+
+    def on_progress(self, listener: Callable[[float, float | None, str | None], None]) -> None: ...
+
+    def add_done_callback(self, fn: Callable[[Any], object]) -> None: ...
+
+    def result(self, timeout: float | None = None) -> Any: ...
+
+    def exception(self, timeout: float | None = None) -> BaseException | None: ...
 
 
 class HandleView(w.VBox):  # type: ignore[misc]
     """What a ``CallHandle`` shows when displayed (``%mcp call --background ...``)."""
 
-    def __init__(self, handle: CallHandle) -> None:
+    def __init__(self, handle: Shown) -> None:
         self.handle = handle
         self.progress = w.FloatProgress(value=0, min=0, max=1, layout=w.Layout(width="14em"))
         self.progress.add_class("mcpnb-progress")
@@ -41,7 +66,7 @@ class HandleView(w.VBox):  # type: ignore[misc]
         note = f" — {esc(message)}" if message else ""
         self.status.value = f"<span style='{MUTED}'>⏳ {esc(self.handle.name)} {shown}{note}</span>"
 
-    def _on_done(self, handle: CallHandle) -> None:
+    def _on_done(self, handle: Shown) -> None:
         self.cancel.layout.display = "none"
         self.progress.layout.display = "none"
         self.questions.children = ()

@@ -1,6 +1,6 @@
-"""Forms built from JSON Schema: one stock ipywidgets control per argument.
+"""The fields of a form built from JSON Schema: one stock ipywidgets control per argument.
 
-``SchemaForm(schema)`` lays out a field per property: text, number and integer inputs (bounded
+``fields(schema)`` makes a field per property: text, number and integer inputs (bounded
 where the schema bounds them), checkboxes, dropdowns for ``enum`` and titled ``oneOf``, a
 multi-select for arrays of choices, a one-value-per-line editor for arrays of scalars, sub-forms
 for nested objects, and a JSON editor for anything else. Required fields are marked ``*``,
@@ -19,10 +19,10 @@ from typing import Any
 
 import ipywidgets as w
 
-from .._schema import deref, type_names
+from .._schema import choices, deref, type_names
 from ..render import esc
 
-__all__ = ["SchemaForm", "UNSET"]
+__all__ = ["UNSET", "Field", "Invalid", "ObjectField", "default_of", "fields"]
 
 UNSET = object()
 """The value of a field left empty: the argument is not sent."""
@@ -32,7 +32,7 @@ _EMPTY_PLACEHOLDER = {True: "(required)", False: "(not set)"}
 _HINT = "font-size:0.85em;opacity:0.7;line-height:1.3"
 
 
-class _Invalid(Exception):
+class Invalid(Exception):
     """A field's text cannot be read as its type (e.g. "abc" in a number field)."""
 
 
@@ -50,14 +50,9 @@ def _optional_branch(schema: dict[str, Any], root: Mapping[str, Any]) -> tuple[d
 
 
 def _choices(schema: Mapping[str, Any]) -> list[tuple[str, Any]] | None:
-    """``enum`` values, or a ``oneOf``/``anyOf`` of titled constants, as (label, value) pairs."""
-    if isinstance(schema.get("enum"), list):
-        return [(str(v) if isinstance(v, str) else json.dumps(v), v) for v in schema["enum"]]
-    for key in ("oneOf", "anyOf"):
-        branches = schema.get(key)
-        if isinstance(branches, list) and branches and all(isinstance(b, Mapping) and "const" in b for b in branches):
-            return [(str(b.get("title") or b["const"]), b["const"]) for b in branches]
-    return None
+    """The values ``schema`` lists, as (label, value) pairs for a dropdown; None when it lists none."""
+    found = [(title or (v if isinstance(v, str) else json.dumps(v)), v) for v, title in choices(schema)]
+    return found or None
 
 
 class Field:
@@ -118,7 +113,7 @@ class Field:
         return [self]
 
 
-def _default(schema: Mapping[str, Any]) -> Any:
+def default_of(schema: Mapping[str, Any]) -> Any:
     # A null default (``x: int | None = None``) means "not given", which an empty field says.
     default = schema.get("default", UNSET)
     return UNSET if default is None else default
@@ -137,7 +132,7 @@ class TextField(Field):
         }.get(str(fmt), "")
         long = int(self.schema.get("maxLength") or 0) > 200
         cls = w.Textarea if long else w.Text
-        default = _default(self.schema)
+        default = default_of(self.schema)
         self.control = cls(
             value=default if isinstance(default, str) else "",
             description=self.label,
@@ -162,7 +157,7 @@ class NumberField(Field):
     def __init__(self, *a: Any) -> None:
         super().__init__(*a)
         self.integer = "integer" in type_names(self.schema) and "number" not in type_names(self.schema)
-        default = _default(self.schema)
+        default = default_of(self.schema)
         self.free = default is UNSET
         lo, hi = self.schema.get("minimum"), self.schema.get("maximum")
         common = {"description": self.label, "style": _LABEL}
@@ -188,7 +183,7 @@ class NumberField(Field):
                 return int(text)
             return float(text)
         except ValueError:
-            raise _Invalid(f"{text!r} is not {'an integer' if self.integer else 'a number'}") from None
+            raise Invalid(f"{text!r} is not {'an integer' if self.integer else 'a number'}") from None
 
     def set_value(self, value: Any) -> None:
         if self.free:
@@ -207,7 +202,7 @@ class BoolField(Field):
 
     def __init__(self, *a: Any) -> None:
         super().__init__(*a)
-        default = _default(self.schema)
+        default = default_of(self.schema)
         self.tristate = default is UNSET
         if self.tristate:
             self.control: w.Widget = w.Dropdown(
@@ -234,7 +229,7 @@ class ChoiceField(Field):
         self, name: str, path: tuple[str, ...], schema: dict[str, Any], required: bool, choices: list[tuple[str, Any]]
     ) -> None:
         super().__init__(name, path, schema, required)
-        default = _default(self.schema)
+        default = default_of(self.schema)
         options: list[tuple[str, Any]] = list(choices)
         if not self.required or default is UNSET:
             options = [("(not set)", UNSET), *options]
@@ -260,7 +255,7 @@ class MultiChoiceField(Field):
         self.control = w.SelectMultiple(
             options=choices, description=self.label, style=_LABEL, rows=min(6, max(2, len(choices)))
         )
-        default = _default(self.schema)
+        default = default_of(self.schema)
         if isinstance(default, list):
             self.control.value = tuple(v for v in default if v in [c for _, c in choices])
         self.widget = self.box(self.control)
@@ -268,7 +263,7 @@ class MultiChoiceField(Field):
     def value(self) -> Any:
         chosen = list(self.control.value)
         # Nothing chosen is empty, unless the schema's default (shown, and required) is [] itself.
-        return chosen if chosen or (self.required and _default(self.schema) == []) else UNSET
+        return chosen if chosen or (self.required and default_of(self.schema) == []) else UNSET
 
     def set_value(self, value: Any) -> None:
         if isinstance(value, list):
@@ -290,13 +285,13 @@ class ListField(Field):
             style=_LABEL,
             layout=w.Layout(width="95%", height="5em"),
         )
-        self.set_value(_default(self.schema))
+        self.set_value(default_of(self.schema))
         self.widget = self.box(self.control)
 
     def value(self) -> Any:
         lines = [line.strip() for line in self.control.value.splitlines() if line.strip()]
         if not lines:
-            return [] if self.required and _default(self.schema) == [] else UNSET
+            return [] if self.required and default_of(self.schema) == [] else UNSET
         return [self._item(line, n) for n, line in enumerate(lines, 1)]
 
     def _item(self, text: str, n: int) -> Any:
@@ -305,7 +300,7 @@ class ListField(Field):
         try:
             value = json.loads(text)
         except ValueError:
-            raise _Invalid(f"line {n}: {text!r} is not {' or '.join(self.item_kinds)}") from None
+            raise Invalid(f"line {n}: {text!r} is not {' or '.join(self.item_kinds)}") from None
         return value
 
     def set_value(self, value: Any) -> None:
@@ -323,7 +318,7 @@ class JsonField(Field):
         self.control = w.Textarea(
             description=self.label, placeholder="JSON", style=_LABEL, layout=w.Layout(width="95%", height="6em")
         )
-        self.set_value(_default(self.schema))
+        self.set_value(default_of(self.schema))
         self.widget = self.box(self.control)
 
     def value(self) -> Any:
@@ -333,7 +328,7 @@ class JsonField(Field):
         try:
             return json.loads(text)
         except json.JSONDecodeError as e:
-            raise _Invalid(f"not JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+            raise Invalid(f"not JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
 
     def set_value(self, value: Any) -> None:
         self.control.value = "" if value is UNSET else json.dumps(value, indent=2, ensure_ascii=False)
@@ -346,7 +341,7 @@ class ObjectField(Field):
         self, name: str, path: tuple[str, ...], schema: dict[str, Any], required: bool, root: Mapping[str, Any]
     ) -> None:
         super().__init__(name, path, schema, required)
-        self.children = _fields(schema, root, path)
+        self.children = fields(schema, root, path)
         inner = w.VBox(
             [c.widget for c in self.children],
             layout=w.Layout(border="1px solid rgba(128,128,128,0.35)", padding="4px 8px", margin="2px 0"),
@@ -396,186 +391,8 @@ def _field(name: str, schema: Any, required: bool, root: Mapping[str, Any], path
     return JsonField(name, path, spec, required)
 
 
-def _fields(schema: Mapping[str, Any], root: Mapping[str, Any], path: tuple[str, ...] = ()) -> list[Field]:
+def fields(schema: Mapping[str, Any], root: Mapping[str, Any], path: tuple[str, ...] = ()) -> list[Field]:
+    """A field per property of the object ``schema`` (``root`` resolves its ``$ref``s)."""
     props = schema.get("properties") or {}
     required = set(schema.get("required") or [])
     return [_field(str(name), spec, name in required, root, path) for name, spec in props.items()]
-
-
-def expressible(schema: Mapping[str, Any] | None) -> bool:
-    """Whether a form can stand for the schema (an object with properties, nothing exotic on top)."""
-    if not isinstance(schema, Mapping):
-        return False
-    if any(k in schema for k in ("oneOf", "anyOf", "allOf", "not", "if", "patternProperties")):
-        return False
-    return "object" in (type_names(schema) or ["object"])
-
-
-class SchemaForm:
-    """A form for a tool's ``inputSchema`` (or any object schema), with a raw-JSON mode.
-
-    ``values()`` returns the arguments to send (fields left empty are left out) or raises
-    ``ValueError`` after showing, under each field, why it could not be read.
-    """
-
-    def __init__(self, schema: Mapping[str, Any] | None) -> None:
-        self.schema: dict[str, Any] = dict(schema or {"type": "object"})
-        self.form_ok = expressible(self.schema)
-        self.top = _fields(self.schema, self.schema) if self.form_ok else []
-        self.json = w.Textarea(placeholder="arguments as a JSON object", layout=w.Layout(width="95%", height="10em"))
-        self.json.add_class("mcpnb-json")
-        self.json_error = w.HTML(layout=w.Layout(display="none"))
-        self.json_error.add_class("mcpnb-error")
-        self.mode = w.ToggleButtons(
-            options=["Form", "JSON"], value="Form" if self.form_ok else "JSON", style={"button_width": "5em"}
-        )
-        self.mode.add_class("mcpnb-form-mode")
-        if not self.form_ok:
-            self.mode.disabled = True
-        self.body = w.VBox()
-        self.widget = w.VBox([self.mode, self.body])
-        self.widget.add_class("mcpnb-form")
-        self.mode.observe(self._on_mode, names="value")
-        self._show_mode()
-
-    def _all(self) -> list[Field]:
-        return [f for top in self.top for f in top.fields()]
-
-    def field(self, *path: str) -> Field:
-        """The field at ``path`` (``form.field("filters", "island")``)."""
-        for f in self._all():
-            if f.path == path:
-                return f
-        raise KeyError("/".join(path))
-
-    def _show_mode(self) -> None:
-        if self.mode.value == "JSON":
-            self.body.children = (self.json, self.json_error)
-        elif not self.top:
-            self.body.children = (w.HTML("<i style='opacity:0.7'>no arguments</i>"),)
-        else:
-            self.body.children = tuple(f.widget for f in self.top)
-
-    def _on_mode(self, change: Mapping[str, Any]) -> None:
-        if change["new"] == "JSON":
-            try:
-                current = self._form_values()
-            except ValueError:
-                current = {}
-            self.json.value = json.dumps(current, indent=2, ensure_ascii=False)
-        else:
-            try:
-                parsed = json.loads(self.json.value or "{}")
-            except json.JSONDecodeError:
-                parsed = None
-            if isinstance(parsed, dict):
-                self.set_values(parsed)
-        self._show_mode()
-
-    def set_values(self, values: Mapping[str, Any]) -> None:
-        for f in self.top:
-            f.set_value(values.get(f.name, UNSET))
-        self.json.value = json.dumps(dict(values), indent=2, ensure_ascii=False)
-
-    def clear_errors(self) -> None:
-        for f in self._all():
-            f.show_error(None)
-        self._json_error(None)
-
-    def _json_error(self, message: str | None) -> None:
-        self.json_error.value = f"<span style='color:#d9534f'>⚠ {esc(message)}</span>" if message else ""
-        self.json_error.layout.display = "" if message else "none"
-
-    def _form_values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        bad = False
-        for f in self._all():
-            f.show_error(None)
-        for f in self.top:
-            try:
-                value = f.value()
-            except _Invalid as e:
-                self._blame(f, str(e))
-                bad = True
-                continue
-            # A value left at the schema's default need not be sent (the server applies it), which
-            # keeps the copied code down to what the user chose.
-            if value is not UNSET and (f.required or value != _default(f.schema)):
-                out[f.name] = value
-        if bad:
-            raise ValueError("some fields could not be read")
-        return out
-
-    def missing(self) -> list[tuple[str, ...]]:
-        """The paths of required fields left empty, in form order (the JSON mode has no fields:
-        the schema check finds what its text leaves out)."""
-        if self.mode.value == "JSON":
-            return []
-        out: list[tuple[str, ...]] = []
-
-        def walk(fields: list[Field]) -> None:
-            for f in fields:
-                try:
-                    value = f.value()
-                except _Invalid:
-                    continue  # filled in, just unreadable: its own error says so
-                if isinstance(f, ObjectField):
-                    if f.required or value is not UNSET:  # only an object that is sent needs its parts
-                        walk(f.children)
-                elif f.required and value is UNSET:
-                    out.append(f.path)
-
-        walk(self.top)
-        return out
-
-    def _blame(self, top: Field, message: str) -> None:
-        # An _Invalid from inside a sub-form: find the deepest field that cannot be read.
-        for f in reversed(top.fields()):
-            if not isinstance(f, ObjectField):
-                try:
-                    f.value()
-                except _Invalid as e:
-                    f.show_error(str(e))
-                    return
-        top.show_error(message)
-
-    def values(self) -> dict[str, Any]:
-        """The arguments as they stand (raises ``ValueError`` when a field cannot be read)."""
-        self.clear_errors()
-        if self.mode.value == "JSON":
-            text = self.json.value.strip() or "{}"
-            try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError as e:
-                self._json_error(f"not JSON: {e.msg} at line {e.lineno}, column {e.colno}")
-                raise ValueError("the JSON does not parse") from None
-            if not isinstance(parsed, dict):
-                self._json_error("the arguments must be a JSON object")
-                raise ValueError("not an object")
-            return parsed
-        return self._form_values()
-
-    def show_errors(self, errors: list[tuple[tuple[str, ...], str]]) -> None:
-        """Put each (path, message) under its field (or the nearest enclosing one, or the JSON box)."""
-        for path, message in errors:
-            if self.mode.value == "JSON":
-                where = "/".join(path)
-                self._json_error(f"{where}: {message}" if where else message)
-                continue
-            target: Field | None = None
-            for depth in range(len(path), 0, -1):
-                try:
-                    target = self.field(*path[:depth])
-                    break
-                except KeyError:
-                    continue
-            if target is None:
-                self._json_error(message)
-                self.json_error.layout.display = ""
-                self.body.children = (
-                    (*self.body.children, self.json_error)
-                    if self.json_error not in self.body.children
-                    else self.body.children
-                )
-            else:
-                target.show_error(message)
