@@ -395,3 +395,20 @@ def test_fuzz_body_gives_a_mapping_or_a_usage_problem(body):
 @given(st.dictionaries(_SAFE_TEXT, _JSON, max_size=5))
 def test_json_body_round_trips(value):
     assert parse_body(json.dumps(value), "w") == value
+
+
+def test_a_line_without_options_parses_as_argparse_would():
+    """The no-option shortcut of ``CommandParser.parse`` gives argparse's own namespace."""
+    from mcp_notebook.magics._commands import COMMANDS
+
+    lines = ["demo.query", "demo.query species=Adelie limit=5", 'demo.x a={"b": 1} c=[1, 2]', "demo demo://x y://z"]
+    shortcut = 0
+    for name, command in COMMANDS.items():
+        parser = command.parser
+        if parser._simple() is None:
+            continue
+        shortcut += 1
+        for line in lines:
+            words = tokenize(line)
+            assert vars(parser.parse(words)) == vars(parser.parse_args([str(w) for w in words])), (name, line)
+    assert shortcut >= 2  # call and prompt take it

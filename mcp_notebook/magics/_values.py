@@ -41,6 +41,7 @@ runs and never lands in the notebook; header and `--env` values never show in ta
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _DOLLAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*)|(?P<dollar>\$))")
 _KEY = re.compile(r"[^\s=]+\Z")
+_JSON_STARTS = frozenset('{["-0123456789tfn')  # what a JSON text can begin with
 
 
 def resolve_value(word: Word, namespace: Mapping[str, Any], what: str) -> tuple[Any, str | None]:
@@ -64,6 +65,8 @@ def resolve_value(word: Word, namespace: Mapping[str, Any], what: str) -> tuple[
     text = "".join(expand_dollars(t, namespace, what) if how == "plain" else t for t, how in parts)
     if any(how == "quoted" for _, how in parts):
         return text, None
+    if text.lstrip()[:1] not in _JSON_STARTS:
+        return text, None  # cannot be JSON: skip the parser (and its exception) for plain words
     try:
         return json.loads(text, parse_constant=_not_json), text
     except ValueError:
