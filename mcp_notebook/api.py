@@ -24,7 +24,7 @@ from pathlib import PurePath
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import config, hostconfig, mapping, search
+from . import config, hostconfig, mapping, search, tasks
 from ._progress import ProgressBar
 from ._runtime import Inbox, Runtime
 from ._signin import signing_in
@@ -44,13 +44,14 @@ from .errors import (
     UsageProblem,
     did_you_mean,
 )
-from .events import CANCELLED, Events, ended_status
+from .events import CANCELLED, DETACHED, Events, ended_status
 from .listings import ConfigList, LogView, PromptList, ResourceList, ServerList, TemplateList, ToolList
 from .reads import ReadResults
 from .recording import Recording
 from .registry import Registry
 from .render import MUTED, esc
 from .results import PromptResult, ResourceResult, ToolResult, mimebundle
+from .tasks import TaskHandle, TaskList
 from .watch import Watch
 
 if TYPE_CHECKING:
@@ -118,6 +119,8 @@ class Hub:
         self._history.attach(self.events)
         self.recording: Recording | None = None
         """The recording ``%mcp record`` started, while it runs."""
+        self.task_book = tasks.TaskBook()
+        """This notebook's tasks: their durable records, and the ttl asked for new ones (``tasks``)."""
         self._exit_hook_lock = threading.Lock()
         self._exit_hook = False
 
@@ -460,6 +463,11 @@ class Hub:
         self.recording = Recording(self, path)
         return self.recording
 
+    def tasks(self, server: str | None = None, *, refresh: bool = True) -> TaskList:
+        """The tasks this notebook started (on ``server``, or on all), with their last status; ``refresh``
+        asks the connected servers about the unfinished ones first. ``.to_dataframe()`` for a frame."""
+        return tasks.list_tasks(self, server, refresh)
+
     def find(self, words: str | Sequence[str]) -> ToolList:
         """The tools of every connection whose name, title or description holds the words, best first."""
         search.words_of(words)  # an empty search is a mistake before any request
@@ -551,9 +559,13 @@ class Server:
     def _run(self, make: Callable[[Inbox], Coroutine[Any, Any, T]], what: str) -> T:
         """``hub.run`` for this server: an interrupt says what was cancelled and how the session is."""
         __tracebackhide__ = True
+        self._hub.task_book.forget_detached()
         try:
             return self._hub.run(make, what)
         except Interrupted as e:
+            detached = self._hub.task_book.take_detached()  # the interrupt left a task running
+            if detached is not None:
+                raise detached from None
             conn = self.connection
             e.after = (
                 "the session is ready"
@@ -598,6 +610,7 @@ class Server:
         asker: Asker | None = None,
         retries: int = 0,
         retry_unsafe: bool = False,
+        as_task: bool | None = None,
     ) -> Callable[[Inbox], Coroutine[Any, Any, ToolResult]]:
         args = jsonable({**(arguments or {}), **kwargs})
         if not isinstance(tool, str) or not tool:
@@ -619,13 +632,20 @@ class Server:
                     conn = await self._ready(inbox)
                     try:
                         with conn.asking(asker or InputAsker(inbox)):
-                            raw, seconds = await conn.call_tool(
+                            raw, seconds = await tasks.call_tool(  # conn.call_tool, or the tool as a task
+                                conn,
                                 tool,
                                 args,
                                 timeout=self._timeout(timeout),
                                 progress=report,
                                 validate=validate,
                                 progress_extends=self._hub.progress_extends_timeout,
+                                as_task=as_task,
+                                book=self._hub.task_book,
+                                inbox=inbox,
+                                view=show and listener is None,
+                                observer=asker,
+                                detach=asker is None,  # an interrupt detaches; a background Cancel cancels
                             )
                         break
                     except (TransportFailed, CallTimeout) as e:
@@ -644,10 +664,16 @@ class Server:
                 if events:
                     seconds = time.perf_counter() - started
                     status = ended_status(e)
-                    if status != CANCELLED:
+                    if status not in (CANCELLED, DETACHED):
                         events.emit("error", server=self.name, what=f"{self.name}.{tool}", error=e)
                     events.emit(
-                        "tool_called", server=self.name, tool=tool, arguments=args, status=status, seconds=seconds
+                        "tool_called",
+                        server=self.name,
+                        tool=tool,
+                        arguments=args,
+                        status=status,
+                        seconds=seconds,
+                        task=getattr(e, "task_id", None),  # a task left running (tasks.call_tool)
                     )
                 raise
             finally:
@@ -698,6 +724,7 @@ class Server:
         validate: bool = True,
         retries: int = 0,
         retry_unsafe: bool = False,
+        as_task: bool | None = None,
         **kwargs: Any,
     ) -> ToolResult:
         """Call ``tool`` with ``arguments`` (a mapping) and/or keyword arguments.
@@ -705,14 +732,24 @@ class Server:
         Arguments are checked against the tool's input schema before sending (``validate=False``
         skips that). A tool error is a result with ``is_error`` set, not an exception. ``retries``
         re-sends after a transport failure or timeout (with backoff) — only for tools marked
-        idempotent or read-only, unless ``retry_unsafe``. A tool whose own arguments are called
-        ``timeout``, ``progress``, ``validate``, ``retries`` or ``retry_unsafe`` takes them through
-        the mapping.
+        idempotent or read-only, unless ``retry_unsafe``. A tool that requires a task runs as one
+        (``as_task=True`` asks for one where tasks are optional) and is waited for like a call; an
+        interrupt then detaches (``Detached``: the task keeps running, ``server.task(id)`` gets it
+        back). A tool whose own arguments are called ``timeout``, ``progress``, ``validate``,
+        ``retries``, ``retry_unsafe`` or ``as_task`` takes them through the mapping.
         """
         __tracebackhide__ = True
         return self._run(
             self._call(
-                tool, arguments, kwargs, timeout, progress, validate, retries=retries, retry_unsafe=retry_unsafe
+                tool,
+                arguments,
+                kwargs,
+                timeout,
+                progress,
+                validate,
+                retries=retries,
+                retry_unsafe=retry_unsafe,
+                as_task=as_task,
             ),
             f"{self.name}.{tool}",
         )
@@ -728,10 +765,21 @@ class Server:
         validate: bool = True,
         retries: int = 0,
         retry_unsafe: bool = False,
+        as_task: bool | None = None,
         **kwargs: Any,
     ) -> ToolResult:
         return await self._hub.arun(
-            self._call(tool, arguments, kwargs, timeout, progress, validate, retries=retries, retry_unsafe=retry_unsafe)
+            self._call(
+                tool,
+                arguments,
+                kwargs,
+                timeout,
+                progress,
+                validate,
+                retries=retries,
+                retry_unsafe=retry_unsafe,
+                as_task=as_task,
+            )
         )
 
     def submit(
@@ -756,6 +804,34 @@ class Server:
         handle.arguments = jsonable({**(arguments or {}), **kwargs})
         handle._attach(self._hub.runtime.submit(make(Inbox())))
         return handle
+
+    # -- tasks (mcp_notebook.tasks) -------------------------------------------------------------------
+
+    def start_task(
+        self,
+        tool: str,
+        arguments: Mapping[str, Any] | None = None,
+        /,
+        *,
+        timeout: float | None = None,
+        ttl: float | None = None,
+        validate: bool = True,
+        **kwargs: Any,
+    ) -> TaskHandle:
+        """Start ``tool`` as a task and return its ``TaskHandle`` at once; the task runs on the server
+        (``ttl``: the seconds it should keep it). ``.result()`` waits for it, here or after a restart."""
+        args = jsonable({**(arguments or {}), **kwargs})
+        return tasks.start_task(
+            self._hub, self.name, tool, args, timeout=self._timeout(timeout), ttl=ttl, validate=validate
+        )
+
+    def task(self, task_id: str) -> TaskHandle:
+        """The handle of a task on this server (one this notebook started, even before a restart)."""
+        return tasks.reattach(self._hub, self.name, task_id)
+
+    def tasks(self, *, refresh: bool = True) -> TaskList:
+        """The tasks this notebook started on this server (see ``Hub.tasks``)."""
+        return tasks.list_tasks(self._hub, self.name, refresh)
 
     def _listing(self, kind: str, timeout: float | None, refresh: bool = False) -> Callable[[Inbox], Awaitable[Any]]:
         async def go(inbox: Inbox) -> Any:

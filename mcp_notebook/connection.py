@@ -26,6 +26,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS as _MODERN
 from pydantic import ValidationError
 
+from . import tasks
 from ._log import ConnectionLog, capture_sdk_logs, sdk_logs_to
 from ._schema import SchemaChecker
 from ._signin import wait_started
@@ -543,6 +544,7 @@ class Connection:
             list_roots_callback=self._on_list_roots if self.offers_roots else None,
             message_handler=self._on_message,
             client_info=types.Implementation(name=self._client_name, version=__version__),
+            extensions=tasks.client_extensions(),  # the 2026-07-28 tasks extension
         )
 
     async def close(self, grace: float = CLOSE_GRACE) -> None:
@@ -991,6 +993,7 @@ class _Client(Client):
             return raw
 
         dispatcher.send_raw_request = send_raw_request
+        tasks.install(session)  # 2025-11-25 tasks: the client capability, the reverse direction, task progress
         return session
 
 
