@@ -126,6 +126,8 @@ class Connection:
         self._listeners: dict[str, asyncio.Task[None]] = {}  # 2026-era listen streams, per URI
         self._schema_problems: dict[int, str] = {}  # id(result) → why it breaks its output schema
         self._http_error_status: int | None = None  # the last 4xx/5xx the HTTP server answered
+        self.http_tasks = tasks.HttpSessions()
+        """The HTTP session's id, kept open while 2025-11-25 tasks started in it run (``tasks``)."""
 
     # -- subscriptions ----------------------------------------------------------------------------
 
@@ -523,7 +525,7 @@ class Connection:
         if spec.transport == "stdio":
             transport = self.transport = StdioTransport(spec, self.log, on_closed=self._on_stdout_closed)
         elif spec.transport == "http":
-            transport = _http_transport(spec, self._note_http_status)
+            transport = _http_transport(spec, self._note_http_status, self.http_tasks)
         elif spec.transport == "sse":
             from mcp.client.sse import sse_client
 
@@ -998,7 +1000,9 @@ class _Client(Client):
 
 
 @contextlib.asynccontextmanager
-async def _http_transport(spec: ServerSpec, on_status: Callable[[int], None]) -> AsyncIterator[Any]:
+async def _http_transport(
+    spec: ServerSpec, on_status: Callable[[int], None], sessions: tasks.HttpSessions | None = None
+) -> AsyncIterator[Any]:
     from mcp.client.streamable_http import streamable_http_client
     from mcp.shared._httpx_utils import create_mcp_http_client
 
@@ -1009,6 +1013,8 @@ async def _http_transport(spec: ServerSpec, on_status: Callable[[int], None]) ->
         # The SDK turns a failed handshake's HTTP status into a generic JSON-RPC error; the status
         # itself is what tells the user what to do (401: credentials, 404: the path).
         http.event_hooks["response"].append(note)
+        if sessions is not None:
+            sessions.attach(http)  # the session id, kept open while its tasks run (tasks/_http.py)
         async with streamable_http_client(spec.url or "", http_client=http) as streams:
             yield streams
 

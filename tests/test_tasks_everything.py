@@ -223,3 +223,51 @@ def test_the_capability_is_declared_only_on_the_2025_era(hub: Hub, ev: Server) -
     modern = ev.connection.client.session._build_capabilities("2026-07-28")  # type: ignore[union-attr]
     assert modern.tasks is None
     assert json.dumps(tasks.IDENTIFIER)  # the 2026 form is the extension instead
+
+
+def _private(name: str, store: TaskStore) -> Hub:
+    """A hub of its own (as a kernel would have), on the notebook's task records ``store``."""
+    from mcp_notebook._runtime import Runtime
+
+    hub = Hub(Runtime(name=name), timeout=30.0, progress=False)
+    hub.task_book.store = store
+    return hub
+
+
+def test_a_task_outlives_the_kernel_that_started_it_over_http(store: TaskStore) -> None:
+    from tests.peers import everything_http
+
+    with everything_http("streamableHttp") as peer:
+        first = _private("first-kernel", store)
+        try:
+            handle = first.connect("ev", peer.url).start_task(RESEARCH, topic="owls")
+        finally:
+            first.close()  # as a kernel shuts down: the HTTP session is kept for the task
+        second = _private("second-kernel", store)
+        try:
+            ev = second.connect("ev", peer.url)
+            (row,) = second.tasks().rows()
+            assert (row["task_id"], row["status"]) in ((handle.task_id, "working"), (handle.task_id, "completed"))
+            result = ev.task(handle.task_id).result()
+            assert result.text.startswith("# Research Report: owls")
+            assert "reaching task" in ev.log().text  # through the session it was started in
+            assert "ended the kept session" in ev.log().text  # and that session ended once picked up
+            assert [r["status"] for r in second.tasks().rows()] == ["completed"]
+        finally:
+            second.close()
+
+
+def test_a_stdio_servers_task_is_gone_after_the_kernel_and_says_so(store: TaskStore) -> None:
+    first = _private("first-kernel", store)
+    try:
+        handle = first.connect("ev", command=command()).start_task(RESEARCH, topic="newts")
+    finally:
+        first.close()  # the server process ends with the kernel, and its tasks with it
+    second = _private("second-kernel", store)
+    try:
+        ev = second.connect("ev", command=command())
+        assert [r["status"] for r in second.tasks().rows()] == ["gone"]
+        with pytest.raises(Exception, match=f"task {handle.task_id} .* is no longer on ev"):
+            ev.task(handle.task_id).result()
+    finally:
+        second.close()

@@ -155,3 +155,26 @@ def test_a_server_without_the_extension_refuses_as_task(hub: Hub) -> None:
     plain = hub.connect("plain", server=build_server())
     with pytest.raises(UsageProblem, match="does not offer tasks"):
         plain.call("echo", text="x", as_task=True)
+
+
+def test_a_task_outlives_the_kernel_that_started_it(tmp_path: Path) -> None:
+    from mcp_notebook._runtime import Runtime
+
+    store = TaskStore(tmp_path / "tasks.json")
+    port = free_port()
+    with listening([sys.executable, str(SERVER), "--http", str(port)], port, "tasks_ext"):
+        url = f"http://127.0.0.1:{port}/mcp"
+        first = Hub(Runtime(name="first-kernel"), timeout=30.0, progress=False)
+        first.task_book.store = store
+        try:
+            handle = first.connect("ext", url).start_task("crunch", n=20, seconds=1.0)
+        finally:
+            first.close()
+        second = Hub(Runtime(name="second-kernel"), timeout=30.0, progress=False)
+        second.task_book.store = store
+        try:
+            ext = second.connect("ext", url)
+            assert [r["task_id"] for r in second.tasks().rows()] == [handle.task_id]
+            assert ext.task(handle.task_id).result().data == {"total": 210}
+        finally:
+            second.close()

@@ -21,6 +21,8 @@ How the core uses this package (the whole wiring):
 - ``client_extensions()`` goes into ``Client(extensions=...)`` (the 2026-07-28 form);
 - ``install(session)`` is called on the SDK session before it starts (the 2025-11-25 client
   capability, the reverse direction, task progress);
+- ``HttpSessions`` watches an HTTP connection's client (``conn.http_tasks``): its session id, kept
+  open on close while 2025-11-25 tasks started in it are not picked up;
 - ``call_tool(conn, ...)`` replaces ``conn.call_tool(...)`` in a call of the API;
 - ``TaskBook`` is a hub's (``hub.task_book``); ``Server._run`` trades ``Interrupted`` for the
   ``Detached`` its ``take_detached()`` gives;
@@ -36,6 +38,7 @@ from ._book import Detached, TaskBook
 from ._calls import call_tool, form_of, plan
 from ._extension import IDENTIFIER, TasksExtension
 from ._handle import TaskHandle
+from ._http import HttpSessions
 from ._listing import TaskList
 from ._runner import TaskEnded
 from ._server_tasks import list_tasks, reattach, start_task
@@ -46,6 +49,7 @@ from ._store import TaskRecord, TaskStore
 __all__ = [
     "IDENTIFIER",
     "Detached",
+    "HttpSessions",
     "TaskBook",
     "TaskEnded",
     "TaskHandle",

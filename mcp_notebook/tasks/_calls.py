@@ -27,7 +27,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from ..errors import McpNotebookError, UsageProblem
 from . import _extension, _legacy, _session
 from ._book import TaskBook
-from ._runner import ConnectionChannel, TaskEnded, follow
+from ._runner import Channel, ConnectionChannel, TaskEnded, follow
 from ._state import TaskState
 from ._store import TaskRecord, safe_arguments
 from ._view import TaskView
@@ -164,6 +164,14 @@ class Tracker:
         if callable(tell):
             tell(state)
 
+    def picked_up(self, conn: Any) -> None:
+        """The task's outcome reached the user: its HTTP session need not be kept for it any more."""
+        self.record.picked_up = True
+        self.book.store.save(self.record)
+        sessions = getattr(conn, "http_tasks", None)
+        if sessions is not None:
+            sessions.release(self.record.task_id)
+
     def ended(self, status: str, note: str = "") -> None:
         if status != "detached" and self.record.status != status:
             self.record.status = status
@@ -171,29 +179,42 @@ class Tracker:
         if self.view is not None:
             self.view.end(status, note)
 
-    async def follow(self, conn: Any, state: TaskState, timeout: float | None) -> types.CallToolResult:
+    async def follow(
+        self, conn: Any, state: TaskState, timeout: float | None, channel: Channel | None = None
+    ) -> types.CallToolResult:
         """Follow to the end; the record says how it ended (a failure or a cancel raises)."""
         self.saw(state)
-        channel = ConnectionChannel(conn, self.record.form, f"{self.record.server}.{self.record.tool}", timeout)
+        if channel is None:
+            channel = ConnectionChannel(conn, self.record.form, f"{self.record.server}.{self.record.tool}", timeout)
         try:
             raw = await follow(channel, state, self.saw)
         except TaskEnded as e:
             self.ended(e.state.status)
+            self.picked_up(conn)
             raise
         except McpNotebookError:
             # Whatever went wrong, the record (and the view) end with what the server says now.
             with contextlib.suppress(McpNotebookError):
                 self.saw(await channel.get(state.task_id))
             self.ended(self.record.status)
+            if self.record.status in ("completed", "failed", "cancelled"):
+                self.picked_up(conn)  # the error was the task's outcome, and the user has it
             raise
         if self.record.status not in ("completed", "failed"):
             self.ended("failed" if raw.is_error and self.record.form == _legacy.FORM else "completed")
         else:
             self.ended(self.record.status)
+        self.picked_up(conn)
         return raw
 
 
 def new_record(conn: Any, tool: str, arguments: Mapping[str, Any], form: str, state: TaskState) -> TaskRecord:
+    """The record of a task just created; one started in a Streamable HTTP session keeps that
+    session open (on close) until the task is picked up."""
+    sessions = getattr(conn, "http_tasks", None)
+    http_session = sessions.session_id if sessions is not None and form == _legacy.FORM else None
+    if sessions is not None and http_session is not None:
+        sessions.hold(state.task_id)
     return TaskRecord(
         server=conn.name,
         task_id=state.task_id,
@@ -206,6 +227,7 @@ def new_record(conn: Any, tool: str, arguments: Mapping[str, Any], form: str, st
         created_at=state.created_at,
         ttl_ms=state.ttl_ms,
         poll_ms=state.poll_ms,
+        http_session=http_session,
     )
 
 
@@ -295,12 +317,14 @@ async def _stop_following(conn: Any, tracker: Tracker, detach: bool, inbox: Any,
             inbox.post(lambda: book.note_detached(record, seconds))
         return
     # Cancelled on purpose: the server is told, within a bound, even though this task is being cancelled.
+    channel = ConnectionChannel(conn, record.form, f"{record.server}.{record.tool}", None)
     try:
-        await asyncio.wait_for(asyncio.shield(cancel_on_server(conn, record, None)), CANCEL_GRACE)
+        await asyncio.wait_for(asyncio.shield(channel.cancel(record.task_id)), CANCEL_GRACE)
     except (McpNotebookError, asyncio.TimeoutError, asyncio.CancelledError) as e:
         conn.log.add("client", f"could not cancel task {record.task_id}: {e}", "warning")
         return
     tracker.ended("cancelled")
+    tracker.picked_up(conn)
 
 
 async def record_output_problem(conn: Any, tool: str, raw: types.CallToolResult) -> None:
@@ -311,13 +335,3 @@ async def record_output_problem(conn: Any, tool: str, raw: types.CallToolResult)
         return
     with contextlib.suppress(Exception):  # the connection's check records the problem instead of raising
         await client.session.validate_tool_result(tool, raw)
-
-
-async def cancel_on_server(conn: Any, record: TaskRecord, timeout: float | None) -> TaskState | None:
-    """Ask the server to cancel the task; the state it answers with (the 2025-11-25 form says)."""
-    what = f"cancelling task {record.task_id} of {record.server}.{record.tool}"
-    if record.form == _legacy.FORM:
-        state: TaskState = await conn.request(what, lambda c: _legacy.cancel(c.session, record.task_id), timeout)
-        return state
-    await conn.request(what, lambda c: _extension.cancel(c.session, record.task_id), timeout)
-    return None

@@ -23,8 +23,9 @@ from ..errors import Interrupted, McpNotebookError, NotConnected, ServerError, U
 from ..render import MUTED, esc
 from ..results import ToolResult, mimebundle
 from ._book import TaskBook
-from ._calls import Tracker, cancel_on_server, form_of, record_output_problem
-from ._runner import ConnectionChannel
+from ._calls import Tracker, form_of, record_output_problem
+from ._channels import SessionGone, open_channel
+from ._runner import Channel
 from ._state import TERMINAL, TaskState
 from ._store import TaskRecord
 from ._view import TaskView, status_line
@@ -154,20 +155,23 @@ class TaskHandle:
     def _refresh(self) -> Callable[[Any], Coroutine[Any, Any, str]]:
         async def go(inbox: Any) -> str:
             conn = live_connection(self._hub, self.record)
-            state = await self._look(conn)
+            async with open_channel(conn, self.record, self._hub.timeout, self._book.store) as channel:
+                state = await self._look(conn, channel)
             Tracker(self._book, self.record).saw(state)
             return state.status
 
         return go
 
-    async def _look(self, conn: Any) -> TaskState:
-        channel = ConnectionChannel(conn, self.record.form, f"{self.server}.{self.tool}", self._hub.timeout)
+    async def _look(self, conn: Any, channel: Channel) -> TaskState:
+        """The task as the server has it now; a server that no longer knows it makes it ``gone``."""
         try:
             return await channel.get(self.task_id)
         except ServerError as e:
-            if e.code == types.INVALID_PARAMS:
+            if isinstance(e, SessionGone) or e.code == types.INVALID_PARAMS:
                 self.record.status = GONE
-                self._book.store.save(self.record)
+                Tracker(self._book, self.record).picked_up(conn)  # nothing left to keep a session open for
+                if isinstance(e, SessionGone):
+                    raise
                 raise ServerError(
                     f"task {self.task_id} ({self.server}.{self.tool}) is no longer on {self.server}: the server "
                     f"says {str(e).rsplit(': ', 1)[-1]} (a task lives until its ttl passes, or the server restarts)",
@@ -190,11 +194,12 @@ class TaskHandle:
             conn = live_connection(self._hub, self.record)
             line = TaskView(inbox, f"{self.server}.{self.tool}") if view else None
             tracker = Tracker(self._book, self.record, line)
-            state = await self._look(conn)
             try:
-                with conn.asking(InputAsker(inbox)):
-                    async with asyncio.timeout(timeout):
-                        raw = await tracker.follow(conn, state, self._hub.timeout)
+                async with open_channel(conn, self.record, self._hub.timeout, self._book.store) as channel:
+                    state = await self._look(conn, channel)
+                    with conn.asking(InputAsker(inbox)):
+                        async with asyncio.timeout(timeout):
+                            raw = await tracker.follow(conn, state, self._hub.timeout, channel)
             except TimeoutError:
                 tracker.ended(self.record.status, "still running: wait again, or .cancel()")
                 return None
@@ -271,9 +276,12 @@ class TaskHandle:
     def _cancel(self) -> Callable[[Any], Coroutine[Any, Any, str]]:
         async def go(inbox: Any) -> str:
             conn = live_connection(self._hub, self.record)
-            state = await cancel_on_server(conn, self.record, self._hub.timeout)
-            tracker = Tracker(self._book, self.record)
-            tracker.saw(state if state is not None else await self._look(conn))
+            async with open_channel(conn, self.record, self._hub.timeout, self._book.store) as channel:
+                state = await channel.cancel(self.task_id)
+                tracker = Tracker(self._book, self.record)
+                tracker.saw(state if state is not None else await self._look(conn, channel))
+            if self.record.status == "cancelled":
+                tracker.picked_up(conn)
             conn.log.add("client", f"asked to cancel task {self.task_id}: it is {self.record.status}")
             return self.record.status
 

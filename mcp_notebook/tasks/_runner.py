@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import mcp_types as types
 from pydantic import TypeAdapter, ValidationError
 
-from ..errors import InvalidResult, McpNotebookError, ServerError
+from ..errors import InvalidResult, McpNotebookError, ServerDied, ServerError, TransportFailed
 from . import _extension, _legacy
 from ._poll import Backoff
 from ._state import TaskState
@@ -33,6 +33,8 @@ __all__ = ["Channel", "ConnectionChannel", "SessionChannel", "TaskEnded", "follo
 
 _INPUT_REQUEST: TypeAdapter[types.InputRequest] = TypeAdapter(types.InputRequest)
 OnState = Callable[[TaskState], None]
+REOPEN_LIMIT = 5  # broken tasks/result in quick succession before the follower gives up
+QUICK_DROP = 30.0  # seconds: a tasks/result that broke sooner than this counts as a quick drop
 
 
 class TaskEnded(McpNotebookError):
@@ -55,6 +57,8 @@ class Channel(Protocol):
 
     async def answer(self, key: str, request: types.InputRequest) -> Any: ...
 
+    async def cancel(self, task_id: str) -> TaskState | None: ...
+
 
 class SessionChannel:
     """Straight through an SDK ``ClientSession`` (errors as the SDK raises them)."""
@@ -74,6 +78,13 @@ class SessionChannel:
 
     async def update(self, task_id: str, responses: Mapping[str, Any]) -> None:
         await _extension.update(self.session, task_id, responses)
+
+    async def cancel(self, task_id: str) -> TaskState | None:
+        """Ask the server to cancel; the state it answers with (only the 2025-11-25 form answers one)."""
+        if self.form == _legacy.FORM:
+            return await _legacy.cancel(self.session, task_id)
+        await _extension.cancel(self.session, task_id)
+        return None
 
     async def answer(self, key: str, request: types.InputRequest) -> Any:
         from mcp.client.session import ClientRequestContext
@@ -118,6 +129,13 @@ class ConnectionChannel(SessionChannel):
             self.timeout,
         )
 
+    async def cancel(self, task_id: str) -> TaskState | None:
+        module: Any = _legacy if self.form == _legacy.FORM else _extension
+        found: TaskState | None = await self._ask(
+            f"cancelling task {task_id} of {self.what}", lambda s: module.cancel(s, task_id), self.timeout
+        )
+        return found
+
     async def answer(self, key: str, request: types.InputRequest) -> Any:
         self.session = self._session()
         return await super().answer(key, request)
@@ -141,10 +159,21 @@ async def _follow_legacy(channel: Channel, state: TaskState, report: OnState) ->
     backoff.saw(state.status, state.message)
     if state.status == "cancelled":
         raise TaskEnded(_cancelled_words(channel.what, state), state)
-    waiting = asyncio.get_running_loop().create_task(channel.result(state.task_id))
+    loop = asyncio.get_running_loop()
+    waiting = loop.create_task(channel.result(state.task_id))
+    opened, quick_drops = loop.time(), 0
     try:
         while True:
             done, _ = await asyncio.wait({waiting}, timeout=backoff.next(state.poll_ms))
+            if done and _dropped(waiting) and quick_drops < REOPEN_LIMIT:
+                # The long wait broke (an HTTP read timeout on a quiet stream, a proxy): if the
+                # server still answers, the task is fine: wait for it again. Only drops in quick
+                # succession count towards giving up; an hours-long task may see many slow ones.
+                quick_drops = quick_drops + 1 if loop.time() - opened < QUICK_DROP else 0
+                state = await channel.get(state.task_id)
+                report(state)
+                waiting, opened = loop.create_task(channel.result(state.task_id)), loop.time()
+                continue
             if done:
                 break
             state = await channel.get(state.task_id)
@@ -224,6 +253,14 @@ async def _answer_all(channel: Channel, state: TaskState, requests: Mapping[str,
             )
         responses[key] = answer.model_dump(by_alias=True, mode="json", exclude_none=True)
     return responses
+
+
+def _dropped(waiting: asyncio.Task[Any]) -> bool:
+    """Whether a finished ``tasks/result`` failed in transit (not with the server's own answer)."""
+    if waiting.cancelled():
+        return False
+    error = waiting.exception()
+    return isinstance(error, TransportFailed) and not isinstance(error, ServerDied)
 
 
 def _cancelled_words(what: str, state: TaskState) -> str:

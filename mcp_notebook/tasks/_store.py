@@ -77,6 +77,11 @@ class TaskRecord:
     ttl_ms: int | None = None
     poll_ms: int | None = None
     updated: float = dataclasses.field(default_factory=time.time)
+    http_session: str | None = None
+    """The MCP session (Streamable HTTP) a 2025-11-25 task was started in: such servers may keep
+    tasks per session, so a restarted kernel goes back to that session for it."""
+    picked_up: bool = False
+    """Whether its result was fetched (then its session need not be kept for it)."""
 
     @classmethod
     def from_json(cls, data: Any) -> TaskRecord | None:
