@@ -825,6 +825,13 @@ class Server:
             self._hub, self.name, tool, args, timeout=self._timeout(timeout), ttl=ttl, validate=validate
         )
 
+    def runs_as_task(self, tool: str, as_task: bool | None = None) -> bool:
+        """Whether a call of ``tool`` (with ``as_task``) runs as a task; refuses an ``as_task`` the
+        server or tool cannot honour. A 2026-07-28 server with the tasks extension decides per call:
+        True there means it may."""
+        conn = self.connection
+        return self._hub.run(lambda inbox: tasks.plan(conn, tool, as_task, self._hub.timeout)) is not None
+
     def task(self, task_id: str) -> TaskHandle:
         """The handle of a task on this server (one this notebook started, even before a restart)."""
         return tasks.reattach(self._hub, self.name, task_id)

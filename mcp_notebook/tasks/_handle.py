@@ -89,14 +89,17 @@ class TaskHandle:
 
     @property
     def task_id(self) -> str:
+        """The id the server gave the task."""
         return self.record.task_id
 
     @property
     def server(self) -> str:
+        """The name of the connection the task is on (connect the same server under it to reach the task)."""
         return self.record.server
 
     @property
     def tool(self) -> str:
+        """The tool that runs as the task."""
         return self.record.tool
 
     @property

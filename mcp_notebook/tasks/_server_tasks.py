@@ -8,7 +8,9 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import McpNotebookError, NotConnected, UsageProblem
+import mcp_types as types
+
+from ..errors import McpNotebookError, NotConnected, ServerError, UsageProblem
 from ..results import ToolResult
 from ._calls import create, form_of, new_record, plan
 from ._handle import TaskHandle, live_connection
@@ -76,7 +78,15 @@ def reattach(hub: Any, server: str, task_id: str) -> TaskHandle:
     async def look(inbox: Any) -> TaskRecord:
         conn = hub.registry.get(server)
         channel = ConnectionChannel(conn, form_of(conn), f"{server} (task {task_id})", hub.timeout)
-        state = await channel.get(task_id)
+        try:
+            state = await channel.get(task_id)
+        except ServerError as e:
+            if e.code != types.INVALID_PARAMS:
+                raise
+            raise UsageProblem(
+                f"no task {task_id!r} on {server!r}: this notebook did not start it, and the server does not know "
+                f"it ({str(e).rsplit(': ', 1)[-1]}); `%mcp tasks` lists this notebook's tasks"
+            ) from e
         found = TaskRecord(
             server,
             task_id,
