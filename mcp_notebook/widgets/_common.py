@@ -23,7 +23,7 @@ import ipywidgets as w
 
 from ..render import MUTED, esc
 
-__all__ = ["CodeBox", "History", "Panel", "button_layout"]
+__all__ = ["CodeBox", "History", "Panel", "button_layout", "task_words"]
 
 T = TypeVar("T")
 log = logging.getLogger("mcp_notebook")
@@ -85,6 +85,14 @@ class Panel:
 def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text if len(text) < 400 else text[:399] + "…"
+
+
+def task_words(state: Any) -> str:
+    """A running task in a few words: ``⏳ task ID: working — the server's message``."""
+    status = str(getattr(state, "status", "")).replace("_", " ")
+    message = getattr(state, "message", None)
+    note = f" — {message}" if message else ""
+    return f"⏳ task {getattr(state, 'task_id', '?')}: {status}{note}"
 
 
 def button_layout(min_width: str = "6.5em") -> w.Layout:

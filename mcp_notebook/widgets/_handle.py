@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipywidgets as w
 
 from ..background import CallHandle
 from ..render import MUTED, esc
 from ._asking import WidgetAsker
-from ._common import button_layout
+from ._common import button_layout, task_words
 
 __all__ = ["HandleView"]
 
@@ -32,6 +34,7 @@ class HandleView(w.VBox):  # type: ignore[misc]
             handle.asker = WidgetAsker(self.questions)
         self.cancel.on_click(lambda _b: handle.cancel())
         handle.on_progress(self._on_progress)
+        handle.on_task(self._on_task)
         handle.add_done_callback(self._on_done)
 
     def _on_progress(self, value: float, total: float | None, message: str | None) -> None:
@@ -40,6 +43,9 @@ class HandleView(w.VBox):  # type: ignore[misc]
         shown = f"{value:g}/{total:g}" if total else f"{value:g}"
         note = f" — {esc(message)}" if message else ""
         self.status.value = f"<span style='{MUTED}'>⏳ {esc(self.handle.name)} {shown}{note}</span>"
+
+    def _on_task(self, state: Any) -> None:
+        self.status.value = f"<span style='{MUTED}'>{esc(self.handle.name)} · {esc(task_words(state))}</span>"
 
     def _on_done(self, handle: CallHandle) -> None:
         self.cancel.layout.display = "none"
