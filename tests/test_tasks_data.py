@@ -93,3 +93,23 @@ def test_a_recorded_task_replays_as_the_calls_answer(hub: Hub, ext: Server, tmp_
     replayed = hub.connect("again", replay=path, replay_from="ext")
     answer = replayed.call("crunch", n=9, seconds=0.2)
     assert answer.data == {"total": 45} and answer.task_id is None  # served from the file, no server, no task
+
+
+def test_the_explorer_puts_a_tasks_question_in_its_form(hub: Hub, ext: Server) -> None:
+    from mcp_notebook.widgets._explorer import Explorer
+
+    ex = Explorer(hub, "ext")
+    assert ex.wait_idle()
+    ex.tools.list.value = "ask_name"
+    ex.tools.run.click()
+    deadline = time.monotonic() + 10
+    while not ex.tools.questions.children and time.monotonic() < deadline:
+        time.sleep(0.02)
+    box = ex.tools.questions.children[0]
+    assert "What is your name?" in box.children[0].value
+    form_fields = box.children[1].children[1].children
+    name_box = next(f for f in form_fields if "mcpnb-field-name" in f.children[0]._dom_classes)
+    name_box.children[0].value = "Lin"
+    box.children[2].children[0].click()  # accept: the answer goes back with tasks/update
+    assert ex.tools.wait_idle(10)
+    assert ex.tools.handle.result().text == "Hello, Lin"

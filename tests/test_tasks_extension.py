@@ -178,3 +178,12 @@ def test_a_task_outlives_the_kernel_that_started_it(tmp_path: Path) -> None:
             assert ext.task(handle.task_id).result().data == {"total": 210}
         finally:
             second.close()
+
+
+def test_a_task_made_for_a_call_that_did_not_ask_for_one_is_still_answered(hub: Hub, store: TaskStore) -> None:
+    # as_task=False: this client still declares the extension, so the server may make a task;
+    # the SDK-level claim then follows it quietly (no record, no view) and the call gets its result.
+    hub.task_book.store = store
+    ext = hub.connect("ext", command=stdio())
+    assert ext.call("crunch", n=3, seconds=0.3, as_task=False).data == {"total": 6}
+    assert store.records() == []

@@ -19,6 +19,7 @@ __all__ = ["STATUSES", "TERMINAL", "TaskState"]
 STATUSES = ("working", "input_required", "completed", "failed", "cancelled")
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 MAX_MESSAGE = 500  # a status message is one line for a person, not a payload
+MAX_ID = 256  # task ids are handles (UUIDs, hashes), kept in files and shown in lines
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class TaskState:
         status = data.get("status")
         if not isinstance(task_id, str) or not task_id:
             raise InvalidResult(f"{what}: the server's task has no taskId")
+        if len(task_id) > MAX_ID or not task_id.isprintable():
+            raise InvalidResult(f"{what}: the server's taskId is not a usable id ({len(task_id)} characters)")
         if status not in STATUSES:
             raise InvalidResult(
                 f"{what}: the server gave task {task_id[:40]} the status {str(status)[:40]!r}, "
