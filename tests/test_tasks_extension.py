@@ -187,3 +187,11 @@ def test_a_task_made_for_a_call_that_did_not_ask_for_one_is_still_answered(hub: 
     ext = hub.connect("ext", command=stdio())
     assert ext.call("crunch", n=3, seconds=0.3, as_task=False).data == {"total": 6}
     assert store.records() == []
+
+
+def test_wait_with_a_timeout_leaves_the_task_running(ext: Server) -> None:
+    handle = ext.start_task("crunch", n=5, seconds=3)
+    assert handle.wait(timeout=0.3) == "working"
+    with pytest.raises(TimeoutError, match="still working after 0.3 s; it keeps running"):
+        handle.result(timeout=0.3)
+    assert handle.result().data == {"total": 15}

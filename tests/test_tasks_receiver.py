@@ -147,3 +147,61 @@ def test_a_task_param_is_taken_only_for_the_requests_that_may_carry_it() -> None
         }
 
     run(go())
+
+
+class _Conn:
+    """What ``plan`` reads of a connection: its name, era, capabilities and the tool's listing."""
+
+    def __init__(self, version: str, caps: dict[str, Any], support: str | None) -> None:
+        self.name = "s"
+        self.protocol_version = version
+        self.capabilities = types.ServerCapabilities.model_validate(caps)
+        execution = {"execution": {"taskSupport": support}} if support else {}
+        self._tool = types.Tool.model_validate({"name": "t", "inputSchema": {"type": "object"}, **execution})
+
+    async def tool(self, name: str, timeout: float | None = None) -> types.Tool:
+        return self._tool
+
+
+TASKS_2025 = {"tasks": {"requests": {"tools": {"call": {}}}}}
+EXTENSION = {"extensions": {"io.modelcontextprotocol/tasks": {}}}
+
+
+@pytest.mark.parametrize(
+    ("version", "caps", "support", "as_task", "expected"),
+    [
+        ("2025-11-25", TASKS_2025, "required", None, "2025-11-25"),
+        ("2025-11-25", TASKS_2025, "optional", None, None),  # optional: an ordinary call unless asked
+        ("2025-11-25", TASKS_2025, "optional", True, "2025-11-25"),  # --task
+        ("2025-11-25", TASKS_2025, None, None, None),  # absent means forbidden
+        ("2025-11-25", {}, "required", None, None),  # no tasks capability: MUST NOT augment
+        ("2026-07-28", EXTENSION, None, None, "2026-07-28"),  # the server decides per call
+        ("2026-07-28", EXTENSION, None, False, None),
+        ("2026-07-28", {}, None, None, None),
+    ],
+)
+def test_when_a_call_runs_as_a_task(
+    version: str, caps: dict[str, Any], support: Any, as_task: Any, expected: Any
+) -> None:
+    from mcp_notebook.tasks import plan
+
+    assert run(plan(_Conn(version, caps, support), "t", as_task, None)) == expected
+
+
+@pytest.mark.parametrize(
+    ("version", "caps", "support", "as_task", "words"),
+    [
+        ("2025-11-25", TASKS_2025, "forbidden", True, "does not run as a task"),
+        ("2025-11-25", TASKS_2025, "required", False, "runs only as a task"),
+        ("2025-11-25", {}, "optional", True, "does not offer tasks"),
+        ("2026-07-28", {}, None, True, "without the io.modelcontextprotocol/tasks extension"),
+    ],
+)
+def test_what_cannot_run_as_a_task_is_refused(
+    version: str, caps: dict[str, Any], support: Any, as_task: Any, words: str
+) -> None:
+    from mcp_notebook.errors import UsageProblem
+    from mcp_notebook.tasks import plan
+
+    with pytest.raises(UsageProblem, match=words):
+        run(plan(_Conn(version, caps, support), "t", as_task, None))
