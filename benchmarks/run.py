@@ -55,6 +55,7 @@ FIGURES: dict[str, Callable[[bool], Figure]] = {
     "profile": _module("profile"),
     "connect": _module("connect"),
     "dataframe": _module("dataframe"),
+    "text-tables": _module("text_tables"),
     "display": _module("display"),
     "load-ext": _module("load_ext"),
     "explorer": _module("explorer"),

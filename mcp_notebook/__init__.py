@@ -151,20 +151,20 @@ def __dir__() -> list[str]:
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext mcp_notebook``: register the ``%mcp`` magics."""
     from .magics import MCPMagics
-    from .magics._complete import Completer
+    from .magics._complete import Completer, install
 
     magics = MCPMagics(ipython)
     ipython.register_magics(magics)
-    completer = Completer(magics.the_hub)
-    for key in ("%mcp", "%%mcp"):
-        ipython.set_hook("complete_command", completer, str_key=key)
+    install(ipython, Completer(magics.the_hub))
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext mcp_notebook``: close every connection (bounded) and drop the magics."""
     from .api import default_hub
+    from .magics._complete import uninstall
 
     default_hub().close_all()
+    uninstall(ipython)
     magics = ipython.magics_manager.registry.pop("MCPMagics", None)
     if magics is not None:
         for kind in ("line", "cell"):

@@ -2,17 +2,26 @@
 
 Validation is a courtesy to the user (a clear message naming the field, before a round trip), not
 a gate: a server whose schema is itself broken is still callable, its schema just goes unchecked.
+
+Argument names are checked more strictly than JSON Schema reads them. A schema that lists its
+``properties`` and says nothing about others admits any name by the letter of JSON Schema, but the
+servers that write such schemas (zod's and pydantic's defaults: server-everything, mcp-server-time,
+-git, -fetch) drop a name they did not declare without a word: ``haed=2`` reads the whole file.
+So a name outside ``properties`` is refused unless the schema explicitly lets other names in
+(``additionalProperties`` or ``unevaluatedProperties`` other than false, ``patternProperties``) or
+declares no ``properties`` at all (then it says nothing about names).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from .errors import ArgumentsInvalid
 
-__all__ = ["SchemaChecker", "coerce_loose", "deref", "describe_params", "type_names"]
+__all__ = ["SchemaChecker", "coerce_loose", "deref", "describe_params", "type_names", "unknown_names"]
 
 
 def deref(schema: Any, root: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,18 +80,16 @@ class SchemaChecker:
         validator = self._validator(schema)
         if validator is None:
             return
+        unknown = unknown_names(schema, args)
         try:
-            if validator.is_valid(args):
+            if not unknown and validator.is_valid(args):
                 return
             errors = list(validator.iter_errors(dict(args)))
         except Exception:  # e.g. an unresolvable $ref in the server's schema
+            errors = []
+        if not errors and not unknown:
             return
-        if not errors:
-            return
-        import jsonschema
-
-        error = jsonschema.exceptions.best_match(errors)
-        raise ArgumentsInvalid(f"{what}: {explain(error, schema)}{hint}")
+        raise ArgumentsInvalid(f"{what}: {_first_problem(errors, schema, unknown, args)}{hint}")
 
     def field_errors(
         self, schema: Mapping[str, Any] | None, args: Mapping[str, Any]
@@ -111,29 +118,112 @@ class SchemaChecker:
         return out
 
 
+def unknown_names(schema: Mapping[str, Any], args: Mapping[str, Any]) -> list[str]:
+    """The argument names ``schema`` does not admit (see the module docstring), sorted."""
+    extra = set(args) - set(schema.get("properties") or {})
+    if not extra:
+        return []  # the hot path: every name is a listed property
+    names, opened, declared = _admitted(schema, schema, 0)
+    if opened or not declared:
+        return []
+    return sorted(extra - names)
+
+
+def _admitted(schema: Any, root: Mapping[str, Any], depth: int) -> tuple[set[str], bool, bool]:
+    """(the property names ``schema`` and its allOf/anyOf/oneOf branches list, whether any of them
+    explicitly lets other names in, whether any of them lists properties at all)."""
+    spec = deref(schema, root)
+    if depth > 16:
+        return set(), True, True  # a cycle of $refs: do not guess
+    opened = "patternProperties" in spec or any(
+        key in spec and spec[key] is not False for key in ("additionalProperties", "unevaluatedProperties")
+    )
+    props = spec.get("properties")
+    declared = isinstance(props, Mapping)
+    names = set(props) if isinstance(props, Mapping) else set()
+    for key in ("allOf", "anyOf", "oneOf"):
+        branches = spec.get(key)
+        for branch in branches if isinstance(branches, list) else []:
+            more, branch_opened, branch_declared = _admitted(branch, root, depth + 1)
+            names |= more
+            opened = opened or branch_opened
+            declared = declared or branch_declared
+    return names, opened, declared
+
+
+def _properties(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Every listed property (branches included), for naming kinds and descriptions."""
+    found: dict[str, Any] = {}
+    for key in ("allOf", "anyOf", "oneOf"):
+        branches = schema.get(key)
+        for branch in branches if isinstance(branches, list) else []:
+            props = deref(branch, schema).get("properties")
+            found.update(props if isinstance(props, Mapping) else {})
+    found.update(schema.get("properties") or {})
+    return found
+
+
+def _first_problem(errors: list[Any], schema: Mapping[str, Any], unknown: list[str], args: Mapping[str, Any]) -> str:
+    """The one problem to report: a missing argument whose name was misspelt, else unknown names,
+    else jsonschema's best match."""
+    props = _properties(schema)
+    missing = [name for name in schema.get("required") or [] if isinstance(name, str) and name not in args]
+    for name in missing:
+        near = difflib.get_close_matches(name, unknown, n=1, cutoff=0.6)
+        if near:
+            return f"{_missing(name, props, describe=False)}; did you mean {name!r} for {near[0]!r}?"
+    if unknown:
+        return _unknown(unknown, props)
+    import jsonschema
+
+    return explain(jsonschema.exceptions.best_match(errors), schema)
+
+
+def _missing(name: str, props: Mapping[str, Any], describe: bool = True) -> str:
+    spec = props.get(name, {})
+    kind = "/".join(type_names(spec)) or "value"
+    desc = f" — {spec['description']}" if describe and isinstance(spec, Mapping) and spec.get("description") else ""
+    return f"missing required argument {name!r} ({kind}){desc}"
+
+
+def _unknown(extra: list[str], props: Mapping[str, Any]) -> str:
+    from .errors import did_you_mean
+
+    names = ", ".join(repr(x) for x in extra)
+    if not props:
+        return f"unknown argument {names} (it takes no arguments)"
+    guess = did_you_mean(extra[0], props) if len(extra) == 1 else ""
+    return f"unknown argument {names}{guess} (it takes: {', '.join(props)})"
+
+
 def explain(error: Any, schema: Mapping[str, Any]) -> str:
     """One readable sentence for a jsonschema ``ValidationError``."""
     path = ".".join(str(p) for p in error.absolute_path)
-    props = schema.get("properties") or {}
+    props = _properties(schema)
     if error.validator == "required" and not path:
         # From the data, not the message: a name holding a quote is repr'd with double quotes there.
         wanted = error.validator_value if isinstance(error.validator_value, list) else []
         gone = [name for name in wanted if isinstance(error.instance, Mapping) and name not in error.instance]
-        missing = gone[0] if gone else error.message
-        spec = props.get(missing, {})
-        kind = "/".join(type_names(spec)) or "value"
-        desc = f" — {spec['description']}" if isinstance(spec, Mapping) and spec.get("description") else ""
-        return f"missing required argument {missing!r} ({kind}){desc}"
+        return _missing(gone[0] if gone else error.message, props)
     if error.validator == "additionalProperties" and not path:
-        extra = sorted(set(error.instance) - set(props))
-        known = ", ".join(props) or "no arguments"
-        from .errors import did_you_mean
-
-        names = ", ".join(repr(x) for x in extra)
-        guess = did_you_mean(extra[0], props) if len(extra) == 1 else ""
-        return f"unknown argument {names}{guess} (it takes: {known})"
+        return _unknown(sorted(set(error.instance) - set(props)), props)
     where = f"argument {path!r}" if path else "the arguments"
-    return f"{where}: {_short(error.message)} (rule: {error.validator})"
+    return f"{where}: {_short(error.message)} (rule: {error.validator}){_quote_hint(error, path)}"
+
+
+def _quote_hint(error: Any, path: str) -> str:
+    """``'3' is not of type 'number'``: text that reads as the wanted kind was quoted by mistake."""
+    if error.validator not in ("type", "anyOf", "oneOf") or not isinstance(error.instance, str):
+        return ""
+    try:
+        value = json.loads(error.instance)
+    except ValueError:
+        return ""
+    wanted = type_names(error.schema)
+    kind = _json_type(value)
+    if kind in wanted or (kind == "integer" and "number" in wanted):
+        return f"; drop the quotes: {path}={error.instance}" if path else "; drop the quotes"
+    return ""
 
 
 def _short(text: str, limit: int = 200) -> str:

@@ -580,7 +580,7 @@ class Server:
     def _tools(self, refresh: bool, timeout: float | None) -> Callable[[Inbox], Awaitable[ToolList]]:
         async def go(inbox: Inbox) -> ToolList:
             found = await self.connection.tools(refresh=refresh, timeout=self._timeout(timeout))
-            return ToolList(found.values(), server=self.name)
+            return ToolList(found.values(), server=self.name, offered=self.connection.offers("tools"))
 
         return go
 
@@ -612,7 +612,10 @@ class Server:
         retry_unsafe: bool = False,
         as_task: bool | None = None,
     ) -> Callable[[Inbox], Coroutine[Any, Any, ToolResult]]:
-        args = jsonable({**(arguments or {}), **kwargs})
+        # A value in the arguments' place (call("read_text_file", "/tmp/x")) is refused on the loop,
+        # where the tool's listing can name the argument it was probably meant for.
+        positional = arguments if arguments is not None and not isinstance(arguments, Mapping) else None
+        args = jsonable({**(arguments if isinstance(arguments, Mapping) else {}), **kwargs})
         if not isinstance(tool, str) or not tool:
             raise UsageProblem(f"tool must be a name (a non-empty string), not {tool!r}")
         if not isinstance(retries, int) or retries < 0:
@@ -628,6 +631,10 @@ class Server:
             started = time.perf_counter()
             attempt = 0
             try:
+                if positional is not None:
+                    listed = await self.connection.tool(tool, self._timeout(timeout))
+                    params = _param_names(listed.input_schema)
+                    raise UsageProblem(not_by_name(f"{self.name}.{tool}", "call", tool, positional, params))
                 while True:
                     conn = await self._ready(inbox)
                     try:
@@ -801,7 +808,7 @@ class Server:
         """
         handle = CallHandle(f"{self.name}.{tool}", {})
         make = self._call(tool, arguments, kwargs, timeout, False, validate, listener=handle._report, asker=handle)
-        handle.arguments = jsonable({**(arguments or {}), **kwargs})
+        handle.arguments = jsonable({**(arguments if isinstance(arguments, Mapping) else {}), **kwargs})
         handle._attach(self._hub.runtime.submit(make(Inbox())))
         return handle
 
@@ -844,10 +851,13 @@ class Server:
         async def go(inbox: Inbox) -> Any:
             conn, limit = self.connection, self._timeout(timeout)
             if kind == "resources":
-                return ResourceList(await conn.resources(limit, refresh), server=self.name)
-            if kind == "templates":
-                return TemplateList(await conn.templates(limit, refresh), server=self.name)
-            return PromptList((await conn.prompts(refresh=refresh, timeout=limit)).values(), server=self.name)
+                items: Any = await conn.resources(limit, refresh)
+            elif kind == "templates":
+                items = await conn.templates(limit, refresh)
+            else:
+                items = (await conn.prompts(refresh=refresh, timeout=limit)).values()
+            listing = {"resources": ResourceList, "templates": TemplateList, "prompts": PromptList}[kind]
+            return listing(items, server=self.name, offered=conn.offers(kind))
 
         return go
 
@@ -915,6 +925,10 @@ class Server:
     def _prompt(
         self, name: str, arguments: Mapping[str, Any] | None, kwargs: Mapping[str, Any], timeout: float | None
     ) -> Callable[[Inbox], Coroutine[Any, Any, PromptResult]]:
+        if arguments is not None and not isinstance(arguments, Mapping):
+            cached = self.connection.cached_prompt(name)
+            params = [a.name for a in cached.arguments or []] if cached is not None else []
+            raise UsageProblem(not_by_name(f"{self.name}.{name}", "prompt", name, arguments, params))
         # Prompt arguments are strings on the wire; numbers typed in a magic are sent as text.
         args = {k: v if isinstance(v, str) else _to_text(v) for k, v in {**(arguments or {}), **kwargs}.items()}
 
@@ -1261,6 +1275,27 @@ async def _safe_to_resend(conn: Connection, tool: str) -> bool:
     except McpNotebookError:
         return False
     return bool(ann is not None and (ann.idempotent_hint or ann.read_only_hint))
+
+
+def _param_names(schema: Mapping[str, Any] | None) -> list[str]:
+    """A tool's argument names, the required ones first."""
+    props = list((schema or {}).get("properties") or {})
+    required = set((schema or {}).get("required") or [])
+    return sorted(props, key=lambda name: name not in required)
+
+
+def not_by_name(what: str, method: str, name: str, value: Any, params: Sequence[str]) -> str:
+    """Why a positional value in the arguments' place is refused, and the two ways that work."""
+    import reprlib
+
+    key = params[0] if params else "name"
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 60
+    shown = short.repr(value)
+    return (
+        f"{what}: pass the arguments by name — {method}({name!r}, {key}=...) — or as one mapping — "
+        f"{method}({name!r}, {{{key!r}: ...}}) — not as a positional {type(value).__name__} ({shown})"
+    )
 
 
 def _tell(inbox: Inbox, conn: Connection, text: str) -> None:

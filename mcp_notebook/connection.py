@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import re
 import sys
 import time
 import warnings
@@ -68,6 +69,7 @@ ProgressFn = Callable[[float, float | None, str | None], None]
 
 CLOSE_GRACE = 2.0
 _PAGE_CAP = 100  # a paginator that never ends must not hang a listing
+_SDK_PREFIX = re.compile(r"^MCP error -?\d+:\s*")
 
 
 class State(str, enum.Enum):
@@ -113,6 +115,7 @@ class Connection:
         self._dead: asyncio.Event | None = None
         self._tools: dict[str, types.Tool] | None = None
         self._prompts: dict[str, types.Prompt] | None = None
+        self._not_offered: set[str] = set()  # listings the server answered with "method not found"
         self.checker = SchemaChecker()
         self.policy = policy or Policy()
         self.roots: list[str] = list(roots or ())
@@ -389,6 +392,31 @@ class Connection:
     @property
     def capabilities(self) -> types.ServerCapabilities | None:
         return self.client.server_capabilities if self.client is not None else None
+
+    def offers(self, kind: str) -> bool:
+        """Whether the server offers ``kind`` (tools, resources, templates, prompts): it declared the
+        capability, and did not answer the listing with "method not found" (some declare more than
+        they serve). Before the handshake, True: the request itself will say what is wrong."""
+        if kind in self._not_offered:
+            return False
+        caps = self.capabilities
+        if caps is None:
+            return True
+        declared = {"tools": caps.tools, "prompts": caps.prompts}.get(kind, caps.resources)
+        return declared is not None
+
+    async def _offered(self, kind: str, fetch: Callable[[], Awaitable[list[T]]]) -> list[T]:
+        """``fetch()``, or an empty list when the server does not offer ``kind``."""
+        if not self.offers(kind):
+            return []
+        try:
+            return await fetch()
+        except ServerError as e:
+            if e.code != types.METHOD_NOT_FOUND:
+                raise
+            self._not_offered.add(kind)
+            self.log.add("client", f"the server declares {kind} but does not serve them (method not found)", "warning")
+            return []
 
     @property
     def pid(self) -> int | None:
@@ -757,21 +785,30 @@ class Connection:
             return ServerDied(f"{what} failed: {self.dead_message()}")
         if error.error.code == SAMPLING_DECLINED and error.error.message == SAMPLING_DECLINED_TEXT:
             return ServerError(f"{what} stopped: the server needs an LLM reply, and it was declined", SAMPLING_DECLINED)
-        return ServerError(
-            f"{what}: the server answered with error {error.error.code}: {error.error.message}", error.error.code
-        )
+        # The TypeScript SDK puts its own "MCP error -32602: " in front of the message; the code is
+        # said once, here.
+        message = _SDK_PREFIX.sub("", error.error.message, count=1)
+        return ServerError(f"{what}: the server answered with error {error.error.code}: {message}", error.error.code)
 
     async def tools(self, refresh: bool = False, timeout: float | None = None) -> dict[str, types.Tool]:
         if self._tools is None or refresh:
-            pages = await self.request(
-                f"list tools of {self.name}",
-                lambda c: _all_pages(
-                    lambda cursor: c.list_tools(cursor=cursor, cache_mode="refresh" if refresh else "use"), "tools"
+            pages = await self._offered(
+                "tools",
+                lambda: self.request(
+                    f"list tools of {self.name}",
+                    lambda c: _all_pages(
+                        lambda cursor: c.list_tools(cursor=cursor, cache_mode="refresh" if refresh else "use"), "tools"
+                    ),
+                    timeout,
                 ),
-                timeout,
             )
             self._tools = {t.name: t for t in pages}
         return self._tools
+
+    def cached_prompt(self, name: str) -> types.Prompt | None:
+        """The prompt's listing if it is cached (no request; safe from any thread)."""
+        prompts = self._prompts
+        return prompts.get(name) if prompts is not None else None
 
     def cached_tool(self, name: str) -> types.Tool | None:
         """The tool's listing if it is cached (no request; safe from any thread)."""
@@ -781,13 +818,13 @@ class Connection:
     async def tool(self, name: str, timeout: float | None = None) -> types.Tool:
         """The tool's listing, with a did-you-mean error when the server has no such tool."""
         tools = await self.tools(timeout=timeout)
-        if name not in tools:
+        if name not in tools and self.offers("tools"):
             tools = await self.tools(refresh=True, timeout=timeout)  # it may have just appeared
+        if not self.offers("tools"):
+            raise UsageProblem(f"{self.name} offers no tools, so it has no {name!r}")
         if name not in tools:
-            raise UsageProblem(
-                f"no tool {name!r} on {self.name!r}{did_you_mean(name, tools)} "
-                f"`%mcp tools {self.name}` lists its {len(tools)} tools"
-            )
+            hint = f"`%mcp tools {self.name}` lists its {len(tools)} tools"
+            raise UsageProblem(f"no tool {name!r} on {self.name!r}{did_you_mean(name, tools, hint)}")
         return tools[name]
 
     async def call_tool(
@@ -807,6 +844,13 @@ class Connection:
         """
         what = f"{self.name}.{name}"
         tool = await self.tool(name, timeout)
+        if getattr(tool.execution, "task_support", None) == "required":
+            # Calls of the API run such a tool as a task (tasks.call_tool); one that gets here is on
+            # a server that does not offer tasks, where it cannot run at all.
+            raise UsageProblem(
+                f"{what} needs MCP tasks (its taskSupport is 'required'), but {self.name!r} does not offer "
+                "tasks, so it cannot be called"
+            )
         if validate:
             self.checker.check(
                 what, tool.input_schema, arguments, hint=f"; `%mcp tools {self.name}` shows its arguments"
@@ -838,29 +882,40 @@ class Connection:
 
     async def resources(self, timeout: float | None = None, refresh: bool = False) -> list[types.Resource]:
         mode = _cache_mode(refresh)
-        return await self.request(
-            f"list resources of {self.name}",
-            lambda c: _all_pages(lambda cursor: c.list_resources(cursor=cursor, cache_mode=mode), "resources"),
-            timeout,
+        return await self._offered(
+            "resources",
+            lambda: self.request(
+                f"list resources of {self.name}",
+                lambda c: _all_pages(lambda cursor: c.list_resources(cursor=cursor, cache_mode=mode), "resources"),
+                timeout,
+            ),
         )
 
     async def templates(self, timeout: float | None = None, refresh: bool = False) -> list[types.ResourceTemplate]:
         mode = _cache_mode(refresh)
-        return await self.request(
-            f"list resource templates of {self.name}",
-            lambda c: _all_pages(
-                lambda cursor: c.list_resource_templates(cursor=cursor, cache_mode=mode), "resource_templates"
+        return await self._offered(
+            "templates",
+            lambda: self.request(
+                f"list resource templates of {self.name}",
+                lambda c: _all_pages(
+                    lambda cursor: c.list_resource_templates(cursor=cursor, cache_mode=mode), "resource_templates"
+                ),
+                timeout,
             ),
-            timeout,
         )
 
     async def read(self, uri: str, timeout: float | None = None, refresh: bool = False) -> types.ReadResourceResult:
         mode = _cache_mode(refresh)
+        no_resources = f"{self.name} offers no resources, so it cannot read {uri}"
+        if not self.offers("resources"):
+            raise UsageProblem(no_resources)
         try:
             return await self.request(
                 f"read {uri} from {self.name}", lambda c: c.read_resource(uri, cache_mode=mode), timeout
             )
         except ServerError as e:
+            if e.code == types.METHOD_NOT_FOUND:
+                raise ServerError(no_resources, e.code) from e
             if e.code in (types.INVALID_PARAMS, -32002):  # -32002: "resource not found" before 2025-11
                 raise ServerError(
                     f"{e}; `%mcp resources {self.name}` and `%mcp templates {self.name}` list what it has", e.code
@@ -869,12 +924,15 @@ class Connection:
 
     async def prompts(self, refresh: bool = False, timeout: float | None = None) -> dict[str, types.Prompt]:
         if self._prompts is None or refresh:
-            pages = await self.request(
-                f"list prompts of {self.name}",
-                lambda c: _all_pages(
-                    lambda cursor: c.list_prompts(cursor=cursor, cache_mode=_cache_mode(refresh)), "prompts"
+            pages = await self._offered(
+                "prompts",
+                lambda: self.request(
+                    f"list prompts of {self.name}",
+                    lambda c: _all_pages(
+                        lambda cursor: c.list_prompts(cursor=cursor, cache_mode=_cache_mode(refresh)), "prompts"
+                    ),
+                    timeout,
                 ),
-                timeout,
             )
             self._prompts = {p.name: p for p in pages}
         return self._prompts
@@ -884,13 +942,13 @@ class Connection:
     ) -> types.GetPromptResult:
         what = f"{self.name}.{name}"
         prompts = await self.prompts(timeout=timeout)
-        if name not in prompts:
+        if name not in prompts and self.offers("prompts"):
             prompts = await self.prompts(refresh=True, timeout=timeout)
+        if not self.offers("prompts"):
+            raise UsageProblem(f"{self.name} offers no prompts, so it has no {name!r}")
         if name not in prompts:
-            raise UsageProblem(
-                f"no prompt {name!r} on {self.name!r}{did_you_mean(name, prompts)} "
-                f"`%mcp prompts {self.name}` lists its {len(prompts)} prompts"
-            )
+            hint = f"`%mcp prompts {self.name}` lists its {len(prompts)} prompts"
+            raise UsageProblem(f"no prompt {name!r} on {self.name!r}{did_you_mean(name, prompts, hint)}")
         declared = {a.name: a for a in prompts[name].arguments or []}
         missing = [a for a, spec in declared.items() if spec.required and a not in arguments]
         if missing:

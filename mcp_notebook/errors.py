@@ -115,7 +115,16 @@ class Interrupted(KeyboardInterrupt):
         return [f"{type(self).__name__}: {self}"]
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest choice, or an empty string."""
+def did_you_mean(word: str, choices: Iterable[str], then: str = "") -> str:
+    """The rest of a "no such thing" sentence: ``"; did you mean 'x'?"`` for the closest choice,
+    followed by ``then`` (what to do otherwise), or ``"; " + then`` when nothing is close.
+
+    ``f"no tool {name!r}{did_you_mean(name, tools, '`%mcp tools` lists them')}"`` reads
+    "no tool 'qeury'; did you mean 'query'? `%mcp tools` lists them", or without a close match
+    "no tool 'xyz'; `%mcp tools` lists them". Text in parentheses may follow the bare form directly.
+    """
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    guess = f"; did you mean {close[0]!r}?" if close else ""
+    if not then:
+        return guess
+    return f"{guess} {then}" if guess else f"; {then}"

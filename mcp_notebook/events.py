@@ -74,7 +74,7 @@ class Events:
         if event not in EVENTS:
             from .errors import UsageProblem, did_you_mean
 
-            raise UsageProblem(f"no event {event!r}{did_you_mean(event, EVENTS)}; events: {', '.join(EVENTS)}")
+            raise UsageProblem(f"no event {event!r}{did_you_mean(event, EVENTS, 'events: ' + ', '.join(EVENTS))}")
         with self._lock:
             self._listeners.setdefault(event, []).append(fn)
 

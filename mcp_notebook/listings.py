@@ -41,9 +41,11 @@ class Listing(Generic[ItemT]):
     key: ClassVar[str] = "name"
     display_limits: render.Limits = render.Limits(rows=200, cell_chars=160)
 
-    def __init__(self, items: Iterable[ItemT], server: str = "") -> None:
+    def __init__(self, items: Iterable[ItemT], server: str = "", *, offered: bool = True) -> None:
         self.items: list[ItemT] = list(items)
         self.server = server
+        self.offered = offered
+        """False when the server does not offer these at all (as opposed to offering none now)."""
 
     def row(self, item: ItemT) -> dict[str, Any]:
         raise NotImplementedError
@@ -74,6 +76,8 @@ class Listing(Generic[ItemT]):
         return pd.DataFrame(self.rows(), columns=list(self.columns))
 
     def _title(self) -> str:
+        if not self.offered and not self.items:
+            return f"{self.server or 'the server'} offers no {self.noun}"
         where = f" on {self.server}" if self.server else ""
         return f"{_count(len(self.items), self.noun)}{where}"
 
@@ -95,8 +99,17 @@ class Listing(Generic[ItemT]):
         return mimebundle({"text/plain": text, "text/html": html}, include, exclude)
 
 
+NEEDS_TASKS = "needs MCP tasks"
+
+
+def needs_tasks(tool: Any) -> bool:
+    """A tool that must be called as an MCP task (``execution.taskSupport: "required"``)."""
+    execution = getattr(tool, "execution", None)
+    return getattr(execution, "task_support", None) == "required"
+
+
 def _annotations(tool: Any) -> str:
-    notes = []
+    notes = [NEEDS_TASKS] if needs_tasks(tool) else []
     ann = getattr(tool, "annotations", None)
     if ann is not None:
         if ann.read_only_hint:
@@ -116,8 +129,10 @@ class ToolList(Listing[Any]):
     columns = ("name", "title", "description", "arguments")
     noun = "tools"
 
-    def __init__(self, items: Iterable[Any], server: str = "", servers: Sequence[str] | None = None) -> None:
-        super().__init__(items, server)
+    def __init__(
+        self, items: Iterable[Any], server: str = "", servers: Sequence[str] | None = None, *, offered: bool = True
+    ) -> None:
+        super().__init__(items, server, offered=offered)
         self.servers = list(servers) if servers is not None else None
         if self.servers is not None:
             self.columns = ("server", *type(self).columns)  # type: ignore[misc,assignment]
@@ -145,6 +160,14 @@ class ToolList(Listing[Any]):
         import pandas as pd
 
         return pd.DataFrame(self.rows(), columns=[*self.columns, "annotations"])
+
+    def _title(self) -> str:
+        # A call of these runs as a task (it may outlive the cell): the header says which they are.
+        waiting = [t.name for t in self.items if needs_tasks(t)]
+        if not waiting:
+            return super()._title()
+        names = ", ".join(waiting[:5]) + (", …" if len(waiting) > 5 else "")
+        return f"{super()._title()} · {names} {NEEDS_TASKS} (a call runs as one)"
 
 
 class ResourceList(Listing[Any]):
@@ -273,7 +296,7 @@ class LogView(Listing[Any]):
 
 
 def no_such(kind: str, name: str, names: Sequence[str], hint: str) -> UsageProblem:
-    return UsageProblem(f"no {kind} {name!r}{did_you_mean(name, names)}; {hint}")
+    return UsageProblem(f"no {kind} {name!r}{did_you_mean(name, names, hint)}")
 
 
 def _count(n: int, plural: str) -> str:

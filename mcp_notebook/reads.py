@@ -17,9 +17,9 @@ __all__ = ["ReadResults"]
 class ReadResults(list[ResourceResult]):
     """A list of ``ResourceResult`` in the order asked for, shown one after the other."""
 
-    def to_dataframes(self) -> dict[str, pd.DataFrame]:
-        """``{uri: DataFrame}`` for every resource (each must be CSV, TSV, JSON, NDJSON or Parquet)."""
-        return {r.uri: r.to_dataframe() for r in self}
+    def to_dataframes(self, key: str | None = None, *, format: str | None = None) -> dict[str, pd.DataFrame]:
+        """``{uri: DataFrame}`` for every resource; ``key`` and ``format`` as in ``ResourceResult.to_dataframe``."""
+        return {r.uri: r.to_dataframe(key, format=format) for r in self}
 
     def __repr__(self) -> str:
         return (

@@ -21,6 +21,7 @@ __all__ = [
     "Limits",
     "block_html",
     "block_text",
+    "code_markdown",
     "esc",
     "json_html",
     "safe_markdown",
@@ -49,6 +50,8 @@ DEFAULT_LIMITS = Limits()
 
 _MIME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*\Z", re.I)
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*\Z")
+RAW_IMAGES = ("image/png", "image/jpeg", "image/gif")
+"""Picture types that go out as an output of their own (every front end shows them; none runs code)."""
 IMAGE_MIMES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml", "image/bmp"}
 BOX = "font-family:var(--jp-code-font-family,monospace);font-size:var(--jp-code-font-size,0.9em)"
 MUTED = "opacity:0.65;font-size:0.85em"
@@ -321,6 +324,13 @@ def safe_markdown(text: str, limit: int = DEFAULT_LIMITS.text_chars) -> str:
     if cut:
         result += f"\n\n*{cut_note(cut)}*"
     return result
+
+
+def code_markdown(text: str, language: str = "", limit: int = DEFAULT_LIMITS.text_chars) -> str:
+    """``text`` as a fenced code block of ``language`` (``diff`` is highlighted), made safe as above."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return safe_markdown(f"{fence}{language}\n{text}\n{fence}", limit)
 
 
 def _defuse_prose(text: str) -> str:

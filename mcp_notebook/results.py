@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 
-from . import frames, render, schema_frames
+from . import frames, render, schema_frames, table_choice, text_tables, tool_views
 from .errors import ToolFailed, UsageProblem
 from .render import MUTED, Limits, esc
 
@@ -92,6 +92,7 @@ class ToolResult:
         """Seconds from sending the request to receiving the result."""
         self.output_schema = output_schema
         """The tool's ``outputSchema`` when it has one: ``to_dataframe()`` takes dtypes from it."""
+        self._parts: tuple[Limits, list[dict[str, Any]]] | None = None
 
     @property
     def name(self) -> str:
@@ -143,22 +144,85 @@ class ToolResult:
             raise ToolFailed(f"{self.name} failed: {self.text or '(no message)'}", self)
         return self
 
-    def to_dataframe(self) -> pd.DataFrame:
-        """A DataFrame of the structured content (records, columns, ``{"result": [...]}``), JSON text, or
-        an embedded Parquet resource; typed by the tool's ``outputSchema`` where it has one."""
+    def to_dataframe(self, key: str | None = None, *, format: str | None = None) -> pd.DataFrame:
+        """The table in the result as a DataFrame.
+
+        From the structured content (records, columns, ``{"columns", "rows"}`` with types, a
+        wrapper such as ``{"result": [...]}``), else the text (CSV, TSV, JSON, NDJSON, a Markdown
+        table, a Python literal), else an embedded Parquet resource; typed by the tool's
+        ``outputSchema`` where it has one, or by the column types the server names.
+
+        ``key`` picks one table where there are several (``{"entities": [...], "relations":
+        [...]}``): a dotted path into the data (``"data.items"``); ``.frames()`` lists them.
+        ``format`` says how to read text (``"csv"``, ``"tsv"``, ``"json"``, ``"ndjson"``,
+        ``"markdown"``, ``"python"``) when the format is not known from a MIME type, the suffix
+        of a path argument, or the text itself. No table, or several and no key, raises a
+        ``UsageProblem`` that says what there is.
+        """
+        found = self._tables(format)
+        if key is not None:
+            return table_choice.pick(found, key, **self._options(format))
+        return found.one(*self._instead_hint())
+
+    def frames(self, *, format: str | None = None) -> dict[str, pd.DataFrame]:
+        """Every table in the result, by key (see ``to_dataframe``); empty when there is none."""
+        return self._tables(format).frames()
+
+    def _options(self, fmt: str | None) -> dict[str, Any]:
+        structured = self.raw.structured_content is not None
+        return {
+            "schema": self.output_schema if structured else None,
+            "hint": _path_format(self.arguments),
+            "fmt": fmt,
+        }
+
+    def _tables(self, fmt: str | None) -> table_choice.Found:
+        what = f"the result of {self.name}"
+        if fmt is not None and fmt not in text_tables.FORMATS:
+            raise UsageProblem(f"unknown format {fmt!r} for {self.name}; say one of {', '.join(text_tables.FORMATS)}")
         if self.is_error:
             raise UsageProblem(f"{self.name} failed, so there is no table: {self.text[:200]}")
-        data = self.data
-        if data is None:
-            parquet = _parquet_blob(b.resource for b in self.raw.content if isinstance(b, types.EmbeddedResource))
-            if parquet is not None:
-                return schema_frames.read_parquet(parquet, f"the result of {self.name}")
-            raise UsageProblem(
-                f"{self.name} returned no structured content and its text is not JSON; use .text or .content"
-            )
-        if self.output_schema and self.raw.structured_content is not None:
-            return schema_frames.typed_frame(data, self.output_schema, f"the result of {self.name}")
-        return frames.to_frame(data, f"the result of {self.name}")
+        options = self._options(fmt)
+        structured = self.raw.structured_content
+        if structured is not None:
+            return table_choice.in_value(structured, what, **options)
+        texts = [b.text for b in self.raw.content if isinstance(b, types.TextContent)]
+        found = table_choice.Found(what)
+        if texts:
+            if len(texts) > 1 and fmt in (None, "json"):
+                ok, value = frames.parse_json_texts(texts)  # one JSON text per block: a list of them
+                if ok:
+                    return table_choice.in_value(value, what, hint=options["hint"])
+            found = table_choice.in_text("\n".join(texts), what, hint=options["hint"], fmt=fmt)
+            if found.builders:
+                return found
+        # Embedded resources: a Parquet blob, or text whose MIME type or URI names its format.
+        embedded = [b.resource for b in self.raw.content if isinstance(b, types.EmbeddedResource)]
+        parquet = _parquet_blob(embedded)
+        inside = table_choice.Found(what)
+        if parquet is not None:
+            inside.add("", lambda: schema_frames.read_parquet(parquet, what), -1)
+        for res in embedded:
+            if isinstance(res, types.TextResourceContents):
+                hint = text_tables.format_of(res.mime_type, str(res.uri))
+                inside.merge(table_choice.in_text(res.text, what, fmt=fmt, hint=hint, root=str(res.uri)))
+        if inside.builders:
+            return inside
+        if not texts:
+            found.instead = _content_words(self.raw.content)
+        return found
+
+    def _instead_hint(self) -> tuple[str, str]:
+        """Where the data is instead of a table: for structured data, and for text."""
+        text = (
+            ".text has it; to read it as a table all the same, state its format: "
+            f".to_dataframe(format='csv') or --df csv ({', '.join(text_tables.FORMATS)})"
+        )
+        if self.raw.structured_content is not None:
+            return ".data has it as it is", text
+        if not any(isinstance(b, types.TextContent) for b in self.raw.content):
+            return ".content has it", text
+        return text, text
 
     def __repr__(self) -> str:
         state = "error" if self.is_error else "ok"
@@ -190,27 +254,139 @@ class ToolResult:
         return str(value) in shown or json.dumps(value) in shown
 
     def _structured_view(self) -> Any:
-        """The structured content to draw as a table or JSON, or None when the text covers it."""
+        """The structured content to draw as tables or JSON, or None when the blocks show it all."""
         if self.is_error or self._scalar_wrapper():
             return None
-        return self.raw.structured_content
+        structured = self.raw.structured_content
+        inner = next(iter(structured.values())) if isinstance(structured, Mapping) and len(structured) == 1 else None
+        if frames.media_blocks(structured) or frames.media_blocks(inner):
+            return None  # content blocks echoed as data (read_media_file): the blocks show them as media
+        return structured
+
+    # Front ends take one MIME type from each output: a picture inside HTML is lost to GitHub's
+    # viewer, nbconvert to PDF and the like, and Markdown inside HTML is not rendered. So a result
+    # whose blocks include a picture or Markdown goes out as several outputs, in order: HTML for the
+    # rest, image/png (jpeg, gif) for each picture, text/markdown for each Markdown text. IPython
+    # emits them through ``_ipython_display_``, which exists only for such results, so every other
+    # result stays one ``execute_result``. ``display_parts()`` gives the same list (widgets use it).
+
+    @property
+    def _ipython_display_(self) -> Callable[[], None] | None:
+        parts = self.display_parts()
+        if len(parts) < 2:
+            return None
+
+        def show() -> None:
+            import IPython.display
+
+            display: Callable[..., Any] = IPython.display.display  # untyped in IPython
+            for bundle in parts:
+                display(bundle, raw=True)
+
+        return show
+
+    def display_parts(self) -> list[dict[str, Any]]:
+        """The MIME bundles this result displays as, one per output (usually one)."""
+        limits = self.display_limits
+        cached = self._parts
+        if cached is not None and cached[0] == limits:
+            return cached[1]
+        parts = self._make_parts(limits)
+        self._parts = (limits, parts)
+        return parts
+
+    def _make_parts(self, limits: Limits) -> list[dict[str, Any]]:
+        blocks = self._visible_blocks()
+        shown = blocks[: limits.blocks]
+        own = [None if self.is_error else self._own_output(b, limits) for b in shown]
+        if not any(own):
+            return [self._one_bundle(blocks, limits)]
+        structured = self._structured_view()
+        if len(blocks) == 1 and structured is None and not self.schema_problem and own[0] is not None:
+            return [own[0]]  # a lone picture or Markdown text goes out as itself
+        parts: list[dict[str, Any]] = []
+        pending: list[Any] = []
+
+        def flush(last: bool = False) -> None:
+            first = not parts
+            if not (pending or first or (last and len(blocks) > limits.blocks)):
+                return
+            html = [self._html_head(limits)] if first else []
+            text = [self._text_head(limits)] if first else []
+            html += [render.block_html(b, limits) for b in pending]
+            text += [render.block_text(b, limits) for b in pending]
+            if last and len(blocks) > limits.blocks:
+                more = len(blocks) - limits.blocks
+                html.append(f'<div style="{MUTED}">… {more:,} more blocks; .content has them</div>')
+                text.append(f"… {more:,} more blocks")
+            parts.append(
+                {"text/plain": "\n".join(text), "text/html": f'<div class="mcpnb-result">{"".join(html)}</div>'}
+            )
+            pending.clear()
+
+        for block, bundle in zip(shown, own, strict=True):
+            if bundle is None:
+                pending.append(block)
+            else:
+                flush()
+                parts.append(bundle)
+        flush(last=True)
+        return parts
+
+    def _own_output(self, block: Any, limits: Limits) -> dict[str, Any] | None:
+        """The output a block takes by itself (a picture, Markdown), or None when it goes in the HTML."""
+        if isinstance(block, types.ImageContent) and block.mime_type in render.RAW_IMAGES:
+            if render._checked_binary(block.mime_type, block.data, limits) is None:
+                return {"text/plain": render.block_text(block, limits), block.mime_type: "".join(block.data.split())}
+        if isinstance(block, types.TextContent):
+            markdown = tool_views.markdown_of(block.text, self.arguments, limits)
+            if markdown is not None:
+                return {"text/plain": render.block_text(block, limits), "text/markdown": markdown}
+        return None
 
     def _repr_mimebundle_(
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        limits = self.display_limits
-        blocks = self._visible_blocks()
-        structured = self.raw.structured_content
+        parts = self.display_parts()
+        if len(parts) == 1:
+            return mimebundle(dict(parts[0]), include, exclude)
+        # Where one bundle is all there can be (a list of results, a widget's output): everything in
+        # one HTML, pictures inline, Markdown as typed.
+        return mimebundle(self._one_bundle(self._visible_blocks(), self.display_limits), include, exclude)
+
+    def _one_bundle(self, blocks: list[Any], limits: Limits) -> dict[str, Any]:
         bundle: dict[str, Any] = {"text/plain": self._text_view(blocks, limits)}
+        structured = self.raw.structured_content
         if not self.is_error and structured is None and len(blocks) == 1:
             only = blocks[0]
             if isinstance(only, types.ImageContent) and only.mime_type in ("image/png", "image/jpeg"):
                 # A lone image goes out as itself, so every front end (VS Code, nbconvert) shows it.
                 if render._checked_binary(only.mime_type, only.data, limits) is None:
                     bundle[only.mime_type] = "".join(only.data.split())
-                    return mimebundle(bundle, include, exclude)
+                    return bundle
         bundle["text/html"] = self._html_view(blocks, limits)
-        return mimebundle(bundle, include, exclude)
+        return bundle
+
+    def _html_head(self, limits: Limits) -> str:
+        """The title, the schema warning and the structured content, as HTML."""
+        parts = [_head(self.name, _duration(self.duration))]
+        if self.schema_problem:
+            parts.append(
+                f'<div style="color:#b26a00">⚠ invalid: {esc(self.schema_problem)} (shown as the server sent it)</div>'
+            )
+        structured = self._structured_view()
+        if structured is not None:
+            parts.append(tool_views.structured_html(structured, limits))
+        return "".join(parts)
+
+    def _text_head(self, limits: Limits) -> str:
+        lines = [f"{self.name} ({_duration(self.duration)})".replace(" ()", "")]
+        if self.schema_problem:
+            lines.append(f"⚠ invalid: {self.schema_problem} (shown as the server sent it)")
+        structured = self._structured_view()
+        if structured is not None:
+            lines.append(tool_views.structured_text(structured, limits))
+        return "\n".join(lines)
 
     def _html_view(self, blocks: list[Any], limits: Limits) -> str:
         parts = []
@@ -220,50 +396,19 @@ class ToolResult:
                 f'<div style="color:#d9534f;font-weight:bold">✗ {esc(self.name)} failed</div>'
             )
         else:
-            parts.append(_head(self.name, _duration(self.duration)))
-        if self.schema_problem:
-            parts.append(
-                f'<div style="color:#b26a00">⚠ invalid: {esc(self.schema_problem)} (shown as the server sent it)</div>'
-            )
-        structured = self._structured_view()
-        if structured is not None:
-            table = frames.tabular(structured)
-            if table is not None:
-                parts.append(
-                    render.table_html(
-                        table.columns(),
-                        table.rows(limits.rows),
-                        len(table),
-                        limits,
-                        footer=".to_dataframe() has it all",
-                    )
-                )
-            else:
-                parts.append(render.json_html(structured, limits, where=".data has it all"))
+            parts.append(self._html_head(limits))
         for block in blocks[: limits.blocks]:
             parts.append(render.block_html(block, limits))
         if len(blocks) > limits.blocks:
             parts.append(f'<div style="{MUTED}">… {len(blocks) - limits.blocks:,} more blocks; .content has them</div>')
-        if not blocks and structured is None:
+        if not blocks and self._structured_view() is None:
             parts.append(f'<div style="{MUTED}">(no content)</div>')
         if self.is_error:
             parts.append("</div>")
         return f'<div class="mcpnb-result">{"".join(parts)}</div>'
 
     def _text_view(self, blocks: list[Any], limits: Limits) -> str:
-        lines = [
-            f"{self.name} failed:" if self.is_error else f"{self.name} ({_duration(self.duration)})".replace(" ()", "")
-        ]
-        if self.schema_problem:
-            lines.append(f"⚠ invalid: {self.schema_problem} (shown as the server sent it)")
-        structured = self._structured_view()
-        if structured is not None:
-            table = frames.tabular(structured)
-            if table is not None:
-                lines.append(render.table_text(table.columns(), table.rows(10), len(table)))
-            else:
-                text, more = render.pretty_json(structured, limits.text_chars)
-                lines.append(text + ("\n…" if more else ""))
+        lines = [f"{self.name} failed:"] if self.is_error else [self._text_head(limits)]
         lines += [render.block_text(b, limits) for b in blocks[: limits.blocks]]
         if len(blocks) > limits.blocks:
             lines.append(f"… {len(blocks) - limits.blocks:,} more blocks")
@@ -316,15 +461,42 @@ class ResourceResult:
         ok, value = frames.parse_json_texts([self.text]) if kind in ("json", None) else (False, None)
         return value if ok else None
 
-    def to_dataframe(self) -> pd.DataFrame:
-        """A DataFrame from CSV, TSV, JSON or NDJSON contents (by MIME type, else by the URI's suffix),
-        or from Parquet (``application/vnd.apache.parquet``, with pyarrow installed)."""
+    def to_dataframe(self, key: str | None = None, *, format: str | None = None) -> pd.DataFrame:
+        """A DataFrame from CSV, TSV, JSON, NDJSON, a Markdown table or a Python literal (by
+        ``format``, else the MIME type, else the URI's suffix, else the text itself), or from
+        Parquet (``application/vnd.apache.parquet``, with pyarrow installed).
+
+        ``key`` picks one table of several (a JSON document with two lists), as in
+        ``ToolResult.to_dataframe``; ``.frames()`` has them all.
+        """
+        parquet = _parquet_blob(self.raw.contents, self.uri)
+        if parquet is not None and key is None:
+            return schema_frames.read_parquet(parquet, self.uri or "this resource")
+        found = self._tables(format)
+        if key is not None:
+            return table_choice.pick(found, key, hint=self._format(), fmt=format)
+        return found.one(
+            ".text has it; to read it as a table all the same, state its format: "
+            f".to_dataframe(format='csv') ({', '.join(text_tables.FORMATS)})"
+        )
+
+    def frames(self, *, format: str | None = None) -> dict[str, pd.DataFrame]:
+        """Every table in the contents, by key (see ``to_dataframe``); empty when there is none."""
         parquet = _parquet_blob(self.raw.contents, self.uri)
         if parquet is not None:
-            return schema_frames.read_parquet(parquet, self.uri or "this resource")
+            return {"": schema_frames.read_parquet(parquet, self.uri or "this resource")}
+        return self._tables(format).frames()
+
+    def _format(self) -> str | None:
+        return text_tables.format_of(self.mime_type, self.uri)
+
+    def _tables(self, fmt: str | None) -> table_choice.Found:
+        what = self.uri or "this resource"
+        if fmt is not None and fmt not in text_tables.FORMATS:
+            raise UsageProblem(f"unknown format {fmt!r} for {what}; say one of {', '.join(text_tables.FORMATS)}")
         if not any(isinstance(c, types.TextResourceContents) for c in self.raw.contents):
             raise UsageProblem(f"{self.uri} is binary ({self.mime_type}); use .bytes")
-        return frames.text_to_frame(self.text, frames.kind_of_text(self.mime_type, self.uri), self.uri)
+        return table_choice.in_text(self.text, what, fmt=fmt, hint=self._format())
 
     def __repr__(self) -> str:
         return f"<ResourceResult {self.uri} {self.mime_type or ''} {len(self.raw.contents)} items>"
@@ -375,6 +547,29 @@ class ResourceResult:
         if not contents:
             parts.append(f'<div style="{MUTED}">(empty)</div>')
         return f'<div class="mcpnb-result">{"".join(parts)}</div>'
+
+
+_PATH_WORDS = ("path", "file", "uri", "url")
+
+
+def _is_path_key(key: Any) -> bool:
+    return any(word in str(key).lower() for word in _PATH_WORDS)
+
+
+def _path_format(arguments: Mapping[str, Any]) -> str | None:
+    """The table format the suffix of a path argument names (``data.csv`` → ``"csv"``), if one does."""
+    kinds = {
+        text_tables.format_of(None, value)
+        for key, value in arguments.items()
+        if isinstance(value, str) and _is_path_key(key)
+    }
+    kinds.discard(None)
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _content_words(blocks: Iterable[Any]) -> str:
+    kinds = [f"{b.type} ({b.mime_type})" if hasattr(b, "mime_type") and b.mime_type else str(b.type) for b in blocks]
+    return ", ".join(dict.fromkeys(kinds)) + " content" if kinds else "empty"
 
 
 def _parquet_blob(contents: Iterable[Any], uri: str = "") -> bytes | None:

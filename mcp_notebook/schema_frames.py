@@ -32,6 +32,7 @@ __all__ = [
     "read_parquet",
     "resolve",
     "rows_schema",
+    "schema_at",
     "typed_frame",
 ]
 
@@ -109,7 +110,7 @@ def _rows_schema(value: Any, schema: dict[str, Any], root: Mapping[str, Any], de
         return _records(items)
     if isinstance(value, Mapping) and value:
         values = list(value.values())
-        if all(isinstance(v, list) for v in values) and len({len(v) for v in values}) == 1:
+        if frames._columns(values):
             return {
                 "type": "object",
                 "properties": {str(k): _items(_prop(schema, str(k), root), root) for k in value},
@@ -120,6 +121,26 @@ def _rows_schema(value: Any, schema: dict[str, Any], root: Mapping[str, Any], de
         if len(lists) == 1:
             return _records(_items(_prop(schema, str(lists[0]), root), root))
     return None
+
+
+def schema_at(schema: Mapping[str, Any] | None, path: str) -> dict[str, Any] | None:
+    """The schema of the value at a dotted path (``"data.items"``) of a value ``schema`` describes.
+
+    ``$ref``s are followed against the whole schema, so the result is self-contained only for
+    local properties; where the path leaves the schema's properties, None (the frame is untyped).
+    """
+    if not schema:
+        return None
+    if not path:
+        return dict(schema)
+    current = resolve(schema, schema)
+    for part in path.split("."):
+        current = _prop(current, part, schema)
+        if not current:
+            return None
+    # Keep the root's definitions reachable for $refs inside the sub-schema.
+    defs = {k: schema[k] for k in ("$defs", "definitions") if k in schema}
+    return {**defs, **current}
 
 
 def _records(items: dict[str, Any]) -> dict[str, Any] | None:
@@ -173,7 +194,9 @@ def apply_types(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
                     converted = pd.to_datetime(column, format="ISO8601")
                 except (ValueError, TypeError):  # mixed UTC offsets: one instant scale
                     converted = pd.to_datetime(column, format="ISO8601", utc=True)
-            elif kind == "string" and column.map(lambda v: isinstance(v, (list, dict))).any():
+            elif (
+                kind == "string" and column.dtype == object and column.map(lambda v: isinstance(v, (list, dict))).any()
+            ):
                 continue  # a schema that says string for structured values: keep the values
             else:
                 converted = column.astype(casts[kind])

@@ -23,6 +23,7 @@ FIGURES = (
     "profile",
     "connect",
     "dataframe",
+    "text-tables",
     "display",
     "load-ext",
     "explorer",

@@ -177,8 +177,10 @@ def test_bad_json_says_where():
     with pytest.raises(UsageProblem, match=r"is not JSON \(line 2, column 6: ") as info:
         text_to_frame('{"a":\n  1, }', "json")
     assert "CSV" not in str(info.value)
-    with pytest.raises(UsageProblem, match="its type says nothing of CSV or TSV"):
-        text_to_frame("a,b\n1,2", None)
+    # With no type, the text says what it is: CSV is read as CSV, prose is refused in one line.
+    assert text_to_frame("a,b\n1,2", None).to_dict("list") == {"a": [1], "b": [2]}
+    with pytest.raises(UsageProblem, match=r"is plain text \(2 lines\), not a table"):
+        text_to_frame("Dear reader,\nthis is not a table.", None)
 
 
 def test_unreadable_csv_is_a_usage_problem():
@@ -187,7 +189,7 @@ def test_unreadable_csv_is_a_usage_problem():
 
 
 def test_json_that_is_not_a_table():
-    with pytest.raises(UsageProblem, match="not table-shaped"):
+    with pytest.raises(UsageProblem, match=r"is JSON \(a single str\), not a table"):
         text_to_frame('"hello"', "json")
 
 

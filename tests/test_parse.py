@@ -156,7 +156,7 @@ def test_raw_text_kept_only_for_loose_values():
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("x=$missing", r"\$missing is not defined in the notebook"),
+        ("x=$missing", r"\$missing is neither a notebook variable nor set in the kernel's environment"),
         ("x={1 +}", r"\{1 \+\} is not a Python expression"),
         ("x={1/0}", "evaluating .* failed: ZeroDivisionError"),
         ("x=[a b]", "is neither JSON nor a Python literal"),

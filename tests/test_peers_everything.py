@@ -264,7 +264,7 @@ def test_tool_error_is_an_error_result(ev: Server) -> None:
 
 
 def test_task_only_tool_runs_as_a_task(ev: Server) -> None:
-    # Issue 14: once an error result ("requires task augmentation"); tests/test_tasks_everything.py has the rest.
+    # Issue 14: once an error result, then refused before sending; tests/test_tasks_everything.py has the rest.
     result = ev.call("simulate-research-query", topic="otters")
     assert not result.is_error and result.task_id
     assert result.text.startswith("# Research Report: otters")

@@ -131,7 +131,7 @@ def test_huge_structured_result_is_bounded_in_display_but_whole_in_the_frame():
 
 
 def test_huge_untabular_structured_result_is_bounded():
-    structured = {"a": 1, "b": {"deep": ["x" * 100] * 100_000}}  # not table-shaped: shown as JSON
+    structured = {"a": 1, "b": {"deep": [{"k": "x" * 100}, ["y"]] * 50_000}}  # a mixed list: shown as JSON
     bundle = tool_result(structured=structured)._repr_mimebundle_()
     assert len(bundle["text/html"]) < 30_000 and "the rest is not shown; .data has it all" in bundle["text/html"]
     assert len(bundle["text/plain"]) < 30_000 and bundle["text/plain"].endswith("…")
@@ -186,7 +186,9 @@ def test_to_dataframe_of_nothing_found():
 
 
 def test_to_dataframe_refuses_plain_text_and_errors():
-    with pytest.raises(UsageProblem, match="demo.echo returned no structured content and its text is not JSON"):
+    with pytest.raises(
+        UsageProblem, match=r"the result of demo.echo is plain text \(1 line\), not a table; .text has it"
+    ):
         tool_result(text("hello"), server="demo", tool="echo").to_dataframe()
     with pytest.raises(UsageProblem, match="demo.fail failed, so there is no table: boom"):
         tool_result(text("boom"), is_error=True, server="demo", tool="fail").to_dataframe()

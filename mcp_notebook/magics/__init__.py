@@ -15,7 +15,7 @@ from traitlets import Bool, Enum, Float, Int, TraitError, observe, validate
 
 from ..errors import McpNotebookError, UsageProblem, did_you_mean
 from ._commands import COMMANDS, Context, manual
-from ._parse import HelpShown, split_command, tokenize
+from ._parse import DOLLAR_RULE, HelpShown, split_command, tokenize
 
 if TYPE_CHECKING:
     from ..api import Hub
@@ -33,7 +33,9 @@ A mistake ends as one line that says what to do; the kernel and the other sessio
 
 Settings: `%config MCPMagics` lists them (timeout, connect_timeout, log_level, progress,
 on_elicit and on_sample for unattended runs).
+
 """
+INTRO += DOLLAR_RULE + "\n"
 
 
 @magics_class
@@ -149,7 +151,7 @@ class MCPMagics(Magics):
                 return COMMANDS["help"].run(self._context(None, local_ns), COMMANDS["help"].parser.parse([]), None)
             name, rest = str(words[0]), words[1:]
             if name not in COMMANDS:
-                raise UsageProblem(f"no subcommand {name!r}{did_you_mean(name, COMMANDS)}; `%mcp help` lists them")
+                raise UsageProblem(f"no subcommand {name!r}{did_you_mean(name, COMMANDS, '`%mcp help` lists them')}")
             cmd = COMMANDS[name]
             if cell is not None and not cmd.takes_body and cell.strip():
                 raise UsageProblem(f"%%mcp {name} takes no cell body; only `%%mcp call` and `%%mcp prompt` do")

@@ -7,14 +7,15 @@ magics and the explorer cannot drift apart.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import config
+from .. import config, text_tables
 from .._schema import coerce_loose
 from ..errors import NotConnected, UsageProblem
-from ._parse import CommandParser, Word, evaluate, parse_body, parse_pairs
+from ._parse import CommandParser, Word, evaluate, parse_body, parse_pairs, text_word
 
 if TYPE_CHECKING:
     from ..api import Hub, Server
@@ -58,21 +59,80 @@ def command(name: str, summary: str, *, takes_body: bool = False, **parser_kwarg
     return register
 
 
-def _output_options(parser: CommandParser, df: bool = False) -> None:
+def _output_options(parser: CommandParser, df: bool = False, pick: bool = False) -> None:
+    """``-o NAME``; ``--df`` (a DataFrame); with ``pick``, ``--df KEY|FORMAT`` to choose the table."""
     parser.add_argument(
         "-o", "--out", metavar="NAME", help="store the result in the variable NAME instead of showing it"
     )
-    if df:
+    if pick:
+        parser.add_argument(
+            "--df",
+            nargs="?",
+            const="",
+            default=None,
+            metavar="KEY|FORMAT",
+            help="return a pandas DataFrame instead of the result object. KEY picks one table where there "
+            "are several (a dotted path: --df entities, --df data.items); FORMAT says how to read text: "
+            f"{', '.join(text_tables.FORMATS)}",
+        )
+        parser.rewrite = _df_words
+    elif df:
         parser.add_argument("--df", action="store_true", help="return a pandas DataFrame instead of the result object")
+
+
+# A word after --df is its KEY or FORMAT only when it reads as one: key=value pairs and URIs
+# (`%mcp call t --df a=1`, `%mcp read s --df x://y`) stay the command's own words.
+_TABLE_KEY = re.compile(r"[A-Za-z_][\w-]*(\.[\w-]+)*(\[\d+\])?\Z")
+
+
+def _df_words(words: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--df":
+            following = words[i + 1] if i + 1 < len(words) else None
+            if following is not None and _TABLE_KEY.match(following):
+                out.append(f"--df={following}")
+                i += 2
+                continue
+            out.append("--df=")
+        else:
+            out.append(word)
+        i += 1
+    return out
 
 
 def _timeout_option(parser: CommandParser, what: str = "the request") -> None:
     parser.add_argument("--timeout", type=float, metavar="S", help=f"seconds {what} may take")
 
 
+def _wants_df(args: Any) -> bool:
+    return getattr(args, "df", None) not in (None, False)
+
+
+def _frame(result: Any, choice: Any) -> Any:
+    """``--df``: the result's DataFrame; ``--df FORMAT`` reads its text so; ``--df KEY`` picks a table."""
+    if not isinstance(choice, str) or not choice:
+        return result.to_dataframe()
+    if choice in text_tables.FORMATS:
+        return result.to_dataframe(format=choice)
+    return result.to_dataframe(choice)
+
+
+def _frames(results: Any, choice: Any) -> Any:
+    """``--df`` over several reads: ``{uri: DataFrame}``, each read (or picked) the same way."""
+    if not choice:
+        return results.to_dataframes()
+    if choice in text_tables.FORMATS:
+        return results.to_dataframes(format=choice)
+    return results.to_dataframes(choice)
+
+
 def _finish(ctx: Context, result: Any, args: Any) -> Any:
     """Apply --df and -o: return what the cell shows (None when stored)."""
-    value = result.to_dataframe() if getattr(args, "df", False) else result
+    # a DataFrame (history) has no to_dataframe: it is one already
+    value = _frame(result, args.df) if _wants_df(args) and hasattr(result, "to_dataframe") else result
     if getattr(args, "out", None):
         name = args.out
         if not name.isidentifier():
@@ -84,7 +144,7 @@ def _finish(ctx: Context, result: Any, args: Any) -> Any:
 
 def _pick_server(ctx: Context, name: str | None) -> Server:
     if name:
-        return ctx.hub.get(name)
+        return _server(ctx, name)
     names = ctx.hub.registry.names()
     if len(names) == 1:
         return ctx.hub.get(names[0])
@@ -94,16 +154,14 @@ def _pick_server(ctx: Context, name: str | None) -> Server:
 
 
 def _text(word: str, ctx: Context, what: str) -> str:
-    """A connect word: ``{expr}`` from the notebook, else ``$VAR`` from the environment."""
-    if isinstance(word, Word) and len(word.parts) == 1 and word.parts[0][1] == "bracket" and word.startswith("{"):
-        import json
+    """A word that is text (a name, SERVER.TOOL, a URI, a path, a connect word), read by the one
+    rule for ``$`` and ``{}`` (``_parse.DOLLAR_RULE``)."""
+    return text_word(word, ctx.namespace, what)
 
-        try:
-            json.loads(word)
-        except ValueError:
-            return str(evaluate(word[1:-1], ctx.namespace, what))
-        return str(word)
-    return config.expand_vars(str(word))
+
+def _server(ctx: Context, word: str) -> Server:
+    """The connected server a SERVER word names (``$name`` and ``{expr}`` read as text)."""
+    return ctx.hub.get(_text(word, ctx, "SERVER"))
 
 
 # -- connect ----------------------------------------------------------------------------------------
@@ -138,8 +196,9 @@ def _answer_policies(ctx: Context, args: Any) -> dict[str, Any]:
     "       %(prog)s NAME URL [--header 'K: V']... [--sse] [--root DIR]... [--timeout S]\n"
     "       %(prog)s --config PATH [NAME ...]\n"
     "       %(prog)s demo",
-    epilog="Values may use $VAR (or ${VAR}) from the kernel's environment; $$ is a literal $. "
-    "Header and environment values are secrets: they never appear in tables, logs or errors. "
+    epilog="Every word may use $name (or ${name}): the notebook's variable, else the kernel's environment "
+    "variable; $$ is a literal $; {expr} alone is Python (the $ rule at the top of %mcp?). Keep secrets in "
+    "the environment: header and environment values never appear in tables, logs or errors. "
     "No folder is offered to the server as a root unless named with --root (a server such as "
     "server-filesystem then reads those folders instead of the ones on its command line). "
     "Connecting again to the same target applies the --on-elicit, --on-sample and --root given now. "
@@ -196,15 +255,15 @@ def _connect(parser: CommandParser) -> Handler:
         if args.config:
             if command_words is not None or args.env or args.cwd or args.header or args.sse:
                 raise UsageProblem("--config takes server names only; the file says how to start each one")
-            path = config.expand_vars(str(args.config))
-            connected = ctx.hub.connect_config(path, [str(w) for w in args.words] or None, **timeout)
+            path = _text(args.config, ctx, "--config")
+            connected = ctx.hub.connect_config(path, [_text(w, ctx, "NAME") for w in args.words] or None, **timeout)
             return ctx.hub.servers([s.name for s in connected])
         if not args.words:
             raise UsageProblem("name the server: %mcp connect NAME ... (or %mcp connect demo)")
         if len(args.words) > 2:
             extra = " ".join(str(w) for w in args.words[2:])
             raise UsageProblem(f"unexpected {extra!r}: a stdio server's command goes after `--`")
-        name = str(args.words[0])
+        name = _text(args.words[0], ctx, "NAME")
         args.url = args.words[1] if len(args.words) == 2 else None
         if command_words is not None:
             if args.url:
@@ -242,21 +301,23 @@ def _connect(parser: CommandParser) -> Handler:
     "call",
     "Call a tool. Arguments are key=value words, or a JSON/YAML mapping in the cell body of %%mcp call.",
     takes_body=True,
-    usage="%(prog)s SERVER.TOOL [key=value ...] [--df] [-o NAME] [--timeout S] [--background] [--task]\n"
-    "       %%%%mcp call SERVER.TOOL [--df] [-o NAME] [--timeout S]   (cell body: JSON or YAML mapping)",
-    epilog="Values: key='text' (quoted) is a string; key={expr} is a Python expression and key=$name a "
-    "variable of the notebook; anything else is JSON where it parses (5, 2.5, true, null, [1, 2], "
+    usage="%(prog)s SERVER.TOOL [key=value ...] [--df [KEY|FORMAT]] [-o NAME] [--timeout S] [--background] [--task]\n"
+    "       %%%%mcp call SERVER.TOOL [--df [KEY|FORMAT]] [-o NAME] [--timeout S]   (cell body: JSON or YAML mapping)",
+    epilog="Values: key='text' (quoted) is a string, as typed; key={expr} is a Python expression and key=$name "
+    "a variable of the notebook (else of the environment), sent as itself; $name inside other text puts its "
+    "text in; anything else is JSON where it parses (5, 2.5, true, null, [1, 2], "
     '{"a": 1}), else text; a tool argument typed as a string keeps the text as typed (code=007). '
     "SERVER may be left out when one connected server has the tool. "
     "A tool that must run as a task (MCP tasks) runs as one, and the call waits for it with a live line; "
     "--task asks for a task where tasks are optional. Interrupting a task's wait detaches: the task keeps "
     "running (`%mcp tasks`, `%mcp task SERVER ID --wait`); --background returns its handle at once. "
-    "Examples: %mcp call demo.query species=Adelie limit=5 | rows = %mcp call demo.query --df",
+    "Examples: %mcp call demo.query species=Adelie limit=5 | rows = %mcp call demo.query --df | "
+    "people = %mcp call mem.read_graph --df entities | sales = %mcp call fs.read_text_file path=sales.txt --df csv",
 )
 def _call(parser: CommandParser) -> Handler:
     parser.add_argument("target", metavar="SERVER.TOOL", help="the tool, e.g. demo.query")
     parser.add_argument("pairs", nargs="*", metavar="key=value", help="tool arguments")
-    _output_options(parser, df=True)
+    _output_options(parser, pick=True)
     _timeout_option(parser)
     parser.add_argument("--retries", type=int, default=0, metavar="N", help="re-send after a transport failure")
     parser.add_argument(
@@ -276,9 +337,9 @@ def _call(parser: CommandParser) -> Handler:
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         what = f"%mcp call {args.target}"
-        if args.background and args.df:
+        if args.background and _wants_df(args):
             raise UsageProblem("--df needs the result, which --background does not wait for; use handle.result()")
-        server, tool = _resolve_tool(ctx, str(args.target))
+        server, tool = _resolve_tool(ctx, _text(args.target, ctx, what))
         arguments = parse_body(ctx.cell, what) if ctx.cell is not None else {}
         pairs, raw = parse_pairs(args.pairs, ctx.namespace, what)
         arguments.update(pairs)
@@ -313,7 +374,7 @@ def _resolve_tool(ctx: Context, target: str) -> tuple[Server, str]:
 @command(
     "read",
     "Read a resource (several at once, with several URIs).",
-    usage="%(prog)s SERVER URI [URI ...] [--df] [-o NAME] [--timeout S]",
+    usage="%(prog)s SERVER URI [URI ...] [--df [KEY|FORMAT]] [-o NAME] [--timeout S]",
     epilog="One URI gives its result (a DataFrame with --df); several are read concurrently and give a "
     "list of results (with --df, a dict of URI to DataFrame). "
     "Example: %mcp read demo demo://datasets/penguins.csv --df",
@@ -321,17 +382,17 @@ def _resolve_tool(ctx: Context, target: str) -> tuple[Server, str]:
 def _read(parser: CommandParser) -> Handler:
     parser.add_argument("server", help="the server's name")
     parser.add_argument("uri", nargs="+", help="the resource URIs (`%%mcp resources SERVER` lists them)")
-    _output_options(parser, df=True)
+    _output_options(parser, pick=True)
     _timeout_option(parser)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        server = ctx.hub.get(str(args.server))
-        uris = [str(u) for u in args.uri]
+        server = _server(ctx, args.server)
+        uris = [_text(u, ctx, "URI") for u in args.uri]
         if len(uris) == 1:
             return _finish(ctx, server.read(uris[0], timeout=args.timeout), args)
         results = server.read_many(uris, timeout=args.timeout)
-        value = results.to_dataframes() if args.df else results
-        args.df = False
+        value = _frames(results, args.df) if _wants_df(args) else results
+        args.df = None
         return _finish(ctx, value, args)
 
     return run
@@ -351,7 +412,7 @@ def _prompt(parser: CommandParser) -> Handler:
     _timeout_option(parser)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        target = str(args.target)
+        target = _text(args.target, ctx, f"%mcp prompt {args.target}")
         what = f"%mcp prompt {target}"
         name, dot, prompt = target.partition(".")
         server = _pick_server(ctx, name) if dot else _pick_server(ctx, None)
@@ -394,7 +455,7 @@ def _tools(parser: CommandParser) -> Handler:
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         if args.server:
-            return _finish(ctx, ctx.hub.get(str(args.server)).tools(refresh=args.refresh), args)
+            return _finish(ctx, _server(ctx, args.server).tools(refresh=args.refresh), args)
         if not ctx.hub.registry.names():
             raise NotConnected("nothing is connected yet; try `%mcp connect demo`")
         return _finish(ctx, ctx.hub.all_tools(), args)
@@ -432,7 +493,7 @@ def _config(parser: CommandParser) -> Handler:
     _output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        return _finish(ctx, ctx.hub.config(config.expand_vars(str(args.path))), args)
+        return _finish(ctx, ctx.hub.config(_text(args.path, ctx, "PATH")), args)
 
     return run
 
@@ -449,7 +510,7 @@ def _subscribe(parser: CommandParser) -> Handler:
     _output_options(parser)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        return _finish(ctx, ctx.hub.get(str(args.server)).watch(str(args.uri)), args)
+        return _finish(ctx, _server(ctx, args.server).watch(_text(args.uri, ctx, "URI")), args)
 
     return run
 
@@ -460,7 +521,7 @@ def _unsubscribe(parser: CommandParser) -> Handler:
     parser.add_argument("uri", help="the resource URI")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> None:
-        ctx.hub.get(str(args.server)).unwatch(str(args.uri))
+        _server(ctx, args.server).unwatch(_text(args.uri, ctx, "URI"))
 
     return run
 
@@ -476,14 +537,14 @@ def _roots(parser: CommandParser) -> Handler:
     parser.add_argument("words", nargs="*", metavar="[SERVER] [add|remove PATH]")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        words = [str(w) for w in args.words]
+        words = [_text(w, ctx, "%mcp roots") for w in args.words]
         name = words.pop(0) if words and words[0] not in ("add", "remove") else None
-        server = _pick_server(ctx, name)
+        server = ctx.hub.get(name) if name else _pick_server(ctx, None)  # the words are read already
         if not words:
             return server.roots()
         if len(words) != 2 or words[0] not in ("add", "remove"):
             raise UsageProblem("%mcp roots [SERVER] add PATH, or %mcp roots [SERVER] remove PATH")
-        path = config.expand_vars(words[1])
+        path = words[1]
         return server.add_root(path) if words[0] == "add" else server.remove_root(path)
 
     return run
@@ -499,7 +560,7 @@ def _loglevel(parser: CommandParser) -> Handler:
     parser.add_argument("level", help="debug, info, notice, warning, error, critical, alert or emergency")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> None:
-        ctx.hub.get(str(args.server)).set_log_level(str(args.level))
+        _server(ctx, args.server).set_log_level(str(args.level))
 
     return run
 
@@ -536,7 +597,7 @@ def _explore(parser: CommandParser) -> Handler:
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         from ..widgets import explore
 
-        return explore(str(args.server) if args.server else None, hub=ctx.hub)
+        return explore(_text(args.server, ctx, "SERVER") if args.server else None, hub=ctx.hub)
 
     return run
 
@@ -549,7 +610,7 @@ def _reconnect(parser: CommandParser) -> Handler:
     parser.add_argument("server", help="the server's name")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        return ctx.hub.get(str(args.server)).reconnect()
+        return _server(ctx, args.server).reconnect()
 
     return run
 
@@ -566,8 +627,9 @@ def _disconnect(parser: CommandParser) -> Handler:
             count = ctx.hub.disconnect_all()
             print(f"disconnected {count} server{'s' if count != 1 else ''}")
         else:
-            ctx.hub.disconnect(str(args.server))
-            print(f"disconnected {args.server}")
+            name = _text(args.server, ctx, "SERVER")
+            ctx.hub.disconnect(name)
+            print(f"disconnected {name}")
 
     return run
 
@@ -585,7 +647,7 @@ def _help(parser: CommandParser) -> Handler:
         else:
             from ..errors import did_you_mean
 
-            raise UsageProblem(f"no subcommand {name!r}{did_you_mean(name, COMMANDS)}; `%mcp help` lists them")
+            raise UsageProblem(f"no subcommand {name!r}{did_you_mean(name, COMMANDS, '`%mcp help` lists them')}")
 
     return run
 

@@ -2,12 +2,21 @@
 enum values, resource URIs, and prompt / template argument values from the server's
 ``completion/complete``.
 
+It is an IPython matcher (API v2) that answers only on ``%mcp`` / ``%%mcp`` lines (also
+``x = %mcp ...``) and, when it has something to offer, suppresses IPython's other matchers there:
+Jedi and the Python matchers would otherwise put 200 builtins ahead of two enum values, and
+complete only the text after ``-`` or ``=`` (``ev.get-s`` → ``ev.get-setattr``). It replaces the
+whole word being typed, in its own order (required arguments first, enum values as the schema
+lists them). Where it has nothing (a free-text value, the command after ``--``), IPython's own
+matchers (file names) answer as usual.
+
 Completion runs while the user types, so it uses cached listings where it can and never waits
 long for a server (a short timeout; on any trouble it offers nothing rather than an error).
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,7 +26,11 @@ from ._commands import COMMANDS
 if TYPE_CHECKING:
     from ..api import Hub
 
-__all__ = ["Completer"]
+__all__ = ["MATCHER_ID", "Completer", "install", "uninstall"]
+
+MATCHER_ID = "mcp_notebook.magics"
+# An %mcp line as IPython runs it: at the start of a line (indented in a block), or assigned.
+_MAGIC_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w.\[\]'\", ]*=\s*)?%{1,2}mcp(?=\s)")
 
 SERVER_FIRST = {
     "tools",
@@ -38,7 +51,7 @@ QUICK = 2.0  # seconds a completion may wait on a server
 
 
 class Completer:
-    """IPython ``complete_command`` hook for ``%mcp`` and ``%%mcp``."""
+    """Completes ``%mcp`` and ``%%mcp`` lines; ``install`` puts it among a shell's matchers."""
 
     def __init__(self, hub: Hub | Callable[[], Hub]) -> None:
         self._hub = hub
@@ -50,22 +63,32 @@ class Completer:
 
         return self._hub if isinstance(self._hub, Hub) else self._hub()
 
-    def __call__(self, shell: Any, event: Any) -> list[str]:
-        """IPython calls a ``complete_command`` hook bound to the shell: ``hook(shell, event)``."""
-        try:
-            line, symbol = event.text_until_cursor, event.symbol
-            found = self.complete(line, symbol)
-        except Exception:  # completion must never raise into the user's typing
-            return []
-        # IPython replaces only the symbol (the text after its last delimiter, such as ':' or
-        # '='), so each match is trimmed to what follows the part of the word already typed.
-        word = "" if not line.strip() or line.endswith((" ", "\t")) else line.split()[-1]
-        typed = word[: len(word) - len(symbol)] if symbol and word.endswith(symbol) else word
-        return [m[len(typed) :] for m in found if m.startswith(typed)]
+    def __call__(self, context: Any) -> dict[str, Any]:
+        """IPython's matcher API v2: ``context`` is a ``CompletionContext``."""
+        from IPython.core.completer import SimpleCompletion
 
-    def complete(self, line: str, symbol: str) -> list[str]:
-        body = line.lstrip().lstrip("%")
-        body = body[3:] if body.startswith("mcp") else body
+        line = context.text_until_cursor
+        if context.cursor_line != 0 and context.full_text.split("\n", 1)[0].lstrip().startswith("%%mcp"):
+            return {"completions": []}  # the body of a %%mcp cell is JSON or YAML, not a command line
+        match = _MAGIC_LINE.match(line)
+        if match is None:
+            return {"completions": []}
+        try:
+            found = self.complete(line[match.end() :])
+        except Exception:  # completion must never raise into the user's typing
+            found = []
+        if not found:
+            return {"completions": []}  # IPython's own matchers (file names) may still help
+        fragment = re.search(r"\S*\Z", line)
+        return {
+            "completions": [SimpleCompletion(text, type="mcp") for text in found],
+            "matched_fragment": fragment.group() if fragment else "",
+            "suppress": True,
+            "ordered": True,
+        }
+
+    def complete(self, body: str) -> list[str]:
+        """Whole-word completions of the last word of ``body`` (the line after ``%mcp``)."""
         try:
             words = shlex.split(body)
         except ValueError:
@@ -85,7 +108,7 @@ class Completer:
         if sub in ("call", "prompt", "map"):
             if not positional:
                 return self._targets(current, prompts=sub == "prompt")
-            return self._arguments(sub, positional[0], current, symbol, before)
+            return self._arguments(sub, positional[0], current, before)
         if sub in SERVER_FIRST and not positional:
             return sorted(n for n in self.hub.registry.names() if n.startswith(current))
         if sub in ("read", "subscribe", "unsubscribe") and len(positional) == 1:
@@ -108,11 +131,14 @@ class Completer:
         for conn in self.hub.registry.all():
             if conn.state.value != "ready":
                 continue
-            found = self._run(conn.prompts(timeout=QUICK)) if prompts else self._run(conn.tools(timeout=QUICK))
+            try:
+                found = self._run(conn.prompts(timeout=QUICK)) if prompts else self._run(conn.tools(timeout=QUICK))
+            except Exception:  # one slow or broken server does not hide the others' names
+                continue
             out += [f"{conn.name}.{name}" for name in found]
         return sorted(t for t in out if t.startswith(current))
 
-    def _arguments(self, sub: str, target: str, current: str, symbol: str, before: Sequence[str]) -> list[str]:
+    def _arguments(self, sub: str, target: str, current: str, before: Sequence[str]) -> list[str]:
         server, _, name = target.partition(".")
         try:
             conn = self.hub.registry.get(server)
@@ -120,12 +146,16 @@ class Completer:
             return []
         given = {w.split("=", 1)[0] for w in before if "=" in w}
         params: dict[str, Any]
+        required: set[str]
         if sub == "prompt":
             prompt = self._run(conn.prompts(timeout=QUICK)).get(name)
             params = {a.name: {} for a in (prompt.arguments or [])} if prompt else {}
+            required = {a.name for a in (prompt.arguments or []) if a.required} if prompt else set()
         else:
             tool = self._run(conn.tools(timeout=QUICK)).get(name)
-            params = dict((tool.input_schema or {}).get("properties") or {}) if tool else {}
+            schema = (tool.input_schema or {}) if tool else {}
+            params = dict(schema.get("properties") or {})
+            required = set(schema.get("required") or [])
         if "=" in current:
             key, _, typed = current.partition("=")
             values = _choices(params.get(key) or {})
@@ -134,7 +164,9 @@ class Completer:
                     conn, name, key, typed, {w.split("=", 1)[0]: w.split("=", 1)[1] for w in before if "=" in w}
                 )
             return [f"{key}={v}" for v in values if v.startswith(typed)]
-        return [f"{k}=" for k in params if k not in given and k.startswith(current)]
+        # The required arguments first, each group in the schema's order.
+        names = sorted(params, key=lambda k: k not in required)
+        return [f"{k}=" for k in names if k not in given and k.startswith(current)]
 
     def _server_values(self, conn: Any, prompt: str, key: str, typed: str, context: dict[str, str]) -> list[str]:
         import mcp_types as types
@@ -170,3 +202,23 @@ def _choices(spec: Any) -> list[str]:
     if isinstance(items, dict):
         values += _choices(items)
     return list(dict.fromkeys(values))
+
+
+def install(shell: Any, completer: Completer) -> None:
+    """Put ``completer`` first among the shell's matchers (once; a second load replaces it)."""
+    from IPython.core.completer import context_matcher
+
+    uninstall(shell)
+
+    def mcp_lines(context: Any) -> Any:
+        return completer(context)
+
+    # Highest priority, so it runs first and its suppression of the other matchers takes effect.
+    matcher = context_matcher(identifier=MATCHER_ID, priority=100)(mcp_lines)
+    shell.Completer.custom_matchers.insert(0, matcher)
+
+
+def uninstall(shell: Any) -> None:
+    """Take this package's matcher out of the shell's completer."""
+    matchers = shell.Completer.custom_matchers
+    matchers[:] = [m for m in matchers if getattr(m, "matcher_identifier", None) != MATCHER_ID]

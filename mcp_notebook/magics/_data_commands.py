@@ -7,10 +7,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .. import config
 from .._schema import coerce_loose
 from ..errors import UsageProblem
-from ._commands import COMMANDS, Context, Handler, _finish, _output_options, _resolve_tool, command
+from ._commands import COMMANDS, Context, Handler, _finish, _output_options, _resolve_tool, _text, command
 from ._parse import CommandParser, Word, lookup, parse_pairs
 
 __all__: list[str] = []
@@ -55,7 +54,7 @@ def _map(parser: CommandParser) -> Handler:
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         what = f"%mcp map {args.target}"
-        server, tool = _resolve_tool(ctx, str(args.target))
+        server, tool = _resolve_tool(ctx, _text(args.target, ctx, what))
         name = str(args.over).removeprefix("$")
         if not name.isidentifier():
             raise UsageProblem(f"{what}: --over takes the name of a variable (a DataFrame or list of dicts)")
@@ -89,14 +88,14 @@ def _map(parser: CommandParser) -> Handler:
 @command(
     "history",
     "Show the calls made so far (tools, reads, prompts): when, what, arguments (secrets hidden), status, time, size.",
-    usage="%(prog)s [--last N] [--clear] [-o NAME]",
+    usage="%(prog)s [--last N] [--clear] [-o NAME] [--df]",
     epilog="It keeps the last MCPMagics.history_limit calls (default 1000). Secret-looking argument values "
-    "(token, key, password, ...) show as ***.",
+    "(token, key, password, ...) show as ***. It is a DataFrame already; --df is accepted for symmetry.",
 )
 def _history(parser: CommandParser) -> Handler:
     parser.add_argument("--last", type=int, metavar="N", help="only the last N calls")
     parser.add_argument("--clear", action="store_true", help="forget every call so far")
-    _output_options(parser)
+    _output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         if args.clear:
@@ -138,7 +137,7 @@ def _record(parser: CommandParser) -> Handler:
             if current is not None and current.active:
                 return current
             raise UsageProblem("say where to record: %mcp record PATH (and %mcp record --stop to end)")
-        return ctx.hub.record(config.expand_vars(str(args.path)))
+        return ctx.hub.record(_text(args.path, ctx, "PATH"))
 
     return run
 
@@ -185,8 +184,9 @@ def _with_replay() -> None:
         others = others or command_words is not None
         if others or len(args.words) != 1:
             raise UsageProblem("--replay serves a recording in place of a server: %mcp connect NAME --replay PATH")
+        replay_from = _text(args.replay_from, ctx, "--replay-from") if args.replay_from is not None else None
         return ctx.hub.connect(
-            str(args.words[0]), replay=config.expand_vars(str(args.replay)), replay_from=args.replay_from
+            _text(args.words[0], ctx, "NAME"), replay=_text(args.replay, ctx, "--replay"), replay_from=replay_from
         )
 
     COMMANDS["connect"] = dataclasses.replace(connect, run=run)

@@ -76,7 +76,7 @@ def _with_oauth() -> None:
             return original(ctx, args, command_words)
         if args.config or command_words is not None or args.env or args.cwd or len(args.words) != 2:
             raise UsageProblem("OAuth signs in to an HTTP server: %mcp connect NAME URL --oauth [...]")
-        name = str(args.words[0])
+        name = _text(args.words[0], ctx, "NAME")
         headers = dict(config.parse_header(_text(h, ctx, "--header")) for h in args.header)
         url = _text(args.words[1], ctx, "the URL")
         timeout = {"timeout": args.timeout} if args.timeout is not None else {}
@@ -127,9 +127,9 @@ def _logout(parser: CommandParser) -> Handler:
     parser.add_argument("target", metavar="SERVER | URL", help="a connected server's name, or a server URL")
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        target = str(args.target)
+        target = _text(args.target, ctx, "SERVER | URL")
         if "://" in target:
-            url = config.expand_vars(target)
+            url = target
             forgot = ctx.hub.logout(url)
             shown = config.redact_url(url)
         else:

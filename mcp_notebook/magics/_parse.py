@@ -5,6 +5,12 @@ The line is split like a shell line, except that brackets keep JSON together: in
 Every word remembers how it was written, so ``key=value`` can be resolved by the rules the
 magic's help states: a quoted value is a string; ``{expr}`` and ``$name`` take Python values from
 the notebook; anything else is JSON where it parses, else a string.
+
+One rule for ``$`` and ``{}`` holds on the whole line (``DOLLAR_RULE``, stated in ``%mcp?``), as
+IPython's own ``!`` lines read them: ``{expr}`` standing alone is Python evaluated in the notebook;
+``$name`` / ``${name}`` is the notebook's variable, else the kernel's environment variable; ``$$``
+is a ``$``. That lets a loop name servers (``%mcp connect {name} -- ...``) while a secret stays in
+the environment: ``$TOKEN`` is read when the line runs and is never written into the notebook.
 """
 
 from __future__ import annotations
@@ -13,23 +19,39 @@ import argparse
 import ast
 import functools
 import json
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from ..errors import UsageProblem
 
 __all__ = [
+    "DOLLAR_RULE",
     "CommandParser",
     "HelpShown",
     "Word",
     "parse_body",
     "parse_pairs",
     "split_command",
+    "text_word",
     "tokenize",
 ]
 
+DOLLAR_RULE = """\
+`$` and `{}`, one rule on the whole line (as IPython's own `!` lines read them): `{expr}`
+standing alone is a Python expression evaluated in the notebook; `$name` (or `${name}`) is the
+notebook's variable, or else the kernel's environment variable; `$$` is a literal `$`. Alone as an
+argument value (`key=$rows`, `key={expr}`) the value itself is sent; inside other text its text is
+put in (`--header 'Authorization: Bearer $TOKEN'`, `path=$folder/data.csv`). It holds for server
+names (`for name in names: %mcp connect {name} -- ...`), SERVER.TOOL, URIs, paths, URLs, headers,
+`--env` and the command alike; only a quoted argument value (`key='$5'`) is sent exactly as typed,
+and a `%%mcp` cell body is never expanded. Keep secrets in the environment (set before Jupyter
+starts, or `os.environ['TOKEN'] = getpass.getpass()`) and write `$TOKEN`: it is read when the line
+runs and never lands in the notebook; header and `--env` values never show in tables, logs or errors."""
+
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_DOLLAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*)|(?P<dollar>\$))")
 _KEY = re.compile(r"[^\s=]+\Z")
 _CLOSER = {"{": "}", "[": "]", "(": ")"}
 
@@ -176,7 +198,11 @@ class CommandParser(argparse.ArgumentParser):
             self.error(message or "bad arguments")
         raise HelpShown()
 
+    rewrite: Callable[[Sequence[str]], list[str]] | None = None
+    """Turns the words into what argparse should see, where an option needs it (``--df [KEY]``)."""
+
     def parse(self, words: Sequence[str]) -> argparse.Namespace:
+        words = self.rewrite(words) if self.rewrite is not None else list(words)
         if self.usage is None:
             # parse_intermixed_args keeps the built usage as a %-template while it parses; the "%" of
             # "%mcp" in it would make -h fail with a ValueError. Escaped, it reads back as written.
@@ -195,7 +221,7 @@ def resolve_value(word: Word, namespace: Mapping[str, Any], what: str) -> tuple[
 
     The raw text lets the caller undo JSON parsing where the tool's schema wants a string.
     """
-    parts = word.parts
+    parts = _braced_dollars(word.parts)
     if not parts:
         return "", None
     if len(parts) == 1:
@@ -204,9 +230,11 @@ def resolve_value(word: Word, namespace: Mapping[str, Any], what: str) -> tuple[
             return text, None
         if how == "bracket":
             return _bracket_value(text, namespace, what), None
-        if text.startswith("$") and _IDENT.match(text[1:]):
-            return lookup(text[1:], namespace, what), None
-    text = str(word)
+        alone = _DOLLAR.fullmatch(text)
+        if alone is not None and not alone.group("dollar"):
+            return dollar_value(alone.group("braced") or alone.group("plain"), namespace, what), None
+    # $name inside unquoted text puts its text in; quoted and bracketed pieces stay as typed.
+    text = "".join(expand_dollars(t, namespace, what) if how == "plain" else t for t, how in parts)
     if any(how == "quoted" for _, how in parts):
         return text, None
     try:
@@ -253,6 +281,65 @@ def _bracket_value(text: str, namespace: Mapping[str, Any], what: str) -> Any:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError, RecursionError, MemoryError):
         raise UsageProblem(f"{what}: {text[:60]!r} is neither JSON nor a Python literal ({json_error})") from None
+
+
+def _braced_dollars(parts: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The tokenizer reads the braces of ``${name}`` as a bracket; join them back to plain text."""
+    out: list[tuple[str, str]] = []
+    for text, how in parts:
+        previous = out[-1] if out else None
+        if (
+            how == "bracket"
+            and previous is not None
+            and previous[1] == "plain"
+            and _DOLLAR.fullmatch("$" + text)
+            and (len(previous[0]) - len(previous[0].rstrip("$"))) % 2 == 1  # $$ before it is a literal $
+        ):
+            out[-1] = (previous[0] + text, "plain")
+        elif how == "plain" and previous is not None and previous[1] == "plain":
+            out[-1] = (previous[0] + text, "plain")
+        else:
+            out.append((text, how))
+    return out
+
+
+def dollar_value(name: str, namespace: Mapping[str, Any], what: str) -> Any:
+    """``$name``: the notebook's variable, else the kernel's environment variable (``DOLLAR_RULE``)."""
+    if name in namespace:
+        return namespace[name]
+    if name in os.environ:
+        return os.environ[name]
+    raise UsageProblem(
+        f"{what}: ${name} is neither a notebook variable nor set in the kernel's environment; define it, "
+        f"or for a secret set it in the environment (os.environ[{name!r}] = getpass.getpass()), "
+        "so it never lands in the notebook ($$ is a literal $)"
+    )
+
+
+def expand_dollars(text: str, namespace: Mapping[str, Any], what: str) -> str:
+    """Put the text of every ``$name`` / ``${name}`` into ``text``; ``$$`` becomes ``$``."""
+    if "$" not in text:
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        if match.group("dollar"):
+            return "$"
+        return str(dollar_value(match.group("braced") or match.group("plain"), namespace, what))
+
+    return _DOLLAR.sub(one, text)
+
+
+def text_word(word: str, namespace: Mapping[str, Any], what: str) -> str:
+    """A word that is text (a server name, SERVER.TOOL, a URI, a path, a URL, a header, a word of
+    a server's command), read by ``DOLLAR_RULE``: ``{expr}`` alone is evaluated (unless it is a
+    JSON object, kept as typed); every ``$name`` puts its text in, quoted or not."""
+    if isinstance(word, Word) and len(word.parts) == 1 and word.parts[0][1] == "bracket" and word.startswith("{"):
+        try:
+            json.loads(word)
+        except ValueError:
+            return str(evaluate(word[1:-1], namespace, what))
+        return str(word)
+    return expand_dollars(str(word), namespace, what)
 
 
 def lookup(name: str, namespace: Mapping[str, Any], what: str) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageProblem
-from ._commands import Context, Handler, _finish, _output_options, command
+from ._commands import Context, Handler, _finish, _output_options, _server, _text, _wants_df, command
 from ._parse import CommandParser, Word
 
 __all__: list[str] = []
@@ -31,7 +31,7 @@ def _tasks(parser: CommandParser) -> Handler:
     _output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
-        server = str(args.server) if args.server else None
+        server = _text(args.server, ctx, "SERVER") if args.server else None
         return _finish(ctx, ctx.hub.tasks(server, refresh=not args.no_refresh), args)
 
     return run
@@ -40,7 +40,7 @@ def _tasks(parser: CommandParser) -> Handler:
 @command(
     "task",
     "One task back: its status; --wait for its result (a tool result, like a call's); --cancel it.",
-    usage="%(prog)s SERVER TASK_ID [--wait [--timeout S]] [--cancel] [--forget] [--df] [-o NAME]",
+    usage="%(prog)s SERVER TASK_ID [--wait [--timeout S]] [--cancel] [--forget] [--df [KEY|FORMAT]] [-o NAME]",
     epilog="Without an option it shows the task's status (asking the server). --wait shows the task's live "
     "line until it ends and gives its result; the server's questions are asked as in a call; interrupting "
     "stops the wait, not the task. --cancel asks the server to cancel it. --forget drops it from this "
@@ -55,14 +55,14 @@ def _task(parser: CommandParser) -> Handler:
     which.add_argument("--cancel", action="store_true", help="ask the server to cancel the task")
     which.add_argument("--forget", action="store_true", help="drop the task from this notebook's list")
     parser.add_argument("--timeout", type=float, metavar="S", help="with --wait: stop waiting after S seconds")
-    _output_options(parser, df=True)
+    _output_options(parser, pick=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         if args.timeout is not None and not args.wait:
             raise UsageProblem("--timeout bounds --wait; give both, or neither")
-        if args.df and not args.wait:
+        if _wants_df(args) and not args.wait:
             raise UsageProblem("--df needs the result: give --wait too")
-        handle = ctx.hub.get(str(args.server)).task(str(args.task_id))
+        handle = _server(ctx, args.server).task(_text(args.task_id, ctx, "TASK_ID"))
         if args.forget:
             handle.forget()
             print(f"forgot task {handle.task_id} ({handle.server}.{handle.tool}); the server keeps it until its ttl")

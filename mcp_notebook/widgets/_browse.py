@@ -104,6 +104,8 @@ class ResourcesPanel(Panel):
         self.resources, self.templates = list(resources), list(templates)
         self.list.options = [(f"{r.title or r.name} — {r.uri}", str(r.uri)) for r in self.resources]
         self.template_list.options = [(t.title or t.name or t.uri_template, t.uri_template) for t in self.templates]
+        if not resources.offered and self.server is not None:
+            self.status.value = f"<span style='{MUTED}'>{esc(self.server.name)} offers no resources</span>"
         if not self.templates:
             self.variables.children = (w.HTML(f"<span style='{MUTED}'>no templates</span>"),)
 

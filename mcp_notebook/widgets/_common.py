@@ -23,7 +23,7 @@ import ipywidgets as w
 
 from ..render import MUTED, esc
 
-__all__ = ["CodeBox", "History", "Panel", "button_layout", "task_words"]
+__all__ = ["CodeBox", "History", "Panel", "button_layout", "show_in", "task_words"]
 
 T = TypeVar("T")
 log = logging.getLogger("mcp_notebook")
@@ -80,6 +80,16 @@ class Panel:
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until background work started here has finished (for tests and scripts)."""
         return self.idle.wait(timeout)
+
+
+def show_in(output: w.Output, obj: Any) -> None:
+    """Append ``obj`` to an Output widget as the cell would show it: a result whose pictures or
+    Markdown go out as outputs of their own (``display_parts``) appends each of them."""
+    parts = getattr(obj, "display_parts", None)
+    if callable(parts):
+        output.outputs += tuple({"output_type": "display_data", "data": b, "metadata": {}} for b in parts())
+    else:
+        output.append_display_data(obj)
 
 
 def _one_line(error: BaseException) -> str:

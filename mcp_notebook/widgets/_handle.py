@@ -9,7 +9,7 @@ import ipywidgets as w
 from ..background import CallHandle
 from ..render import MUTED, esc
 from ._asking import WidgetAsker
-from ._common import button_layout, task_words
+from ._common import button_layout, show_in, task_words
 
 __all__ = ["HandleView"]
 
@@ -62,4 +62,4 @@ class HandleView(w.VBox):  # type: ignore[misc]
             self.status.value = f"<span style='color:#d9534f'>⚠ {esc(str(error))}</span>"
             return
         self.status.value = ""
-        self.result.append_display_data(handle.result())
+        show_in(self.result, handle.result())

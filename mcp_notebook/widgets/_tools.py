@@ -13,7 +13,7 @@ from ..background import CallHandle
 from ..render import MUTED, esc
 from ._asking import WidgetAsker
 from ._codegen import magic_code, python_code
-from ._common import CodeBox, History, Panel, button_layout, task_words
+from ._common import CodeBox, History, Panel, button_layout, show_in, task_words
 from ._forms import SchemaForm
 
 __all__ = ["ToolsPanel"]
@@ -282,7 +282,7 @@ class ToolsPanel(Panel):
                 return
             result = handle.result()
             self.last_result = result
-            self.result.append_display_data(result)
+            show_in(self.result, result)
             state = "tool error" if result.is_error else "ok"
             mark = "✗" if result.is_error else "✓"
             self.status.value = f"<span style='{MUTED}'>{mark} {state} in {seconds:.2f} s</span>"

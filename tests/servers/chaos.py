@@ -12,7 +12,8 @@ would answer). Tools:
 - ``malformed()`` a result that is not a valid CallToolResult at all;
 - ``<b>html</b>`` and friends: names, titles and descriptions carrying markup.
 
-Environment: CHAOS_BAD_SCHEMA=1 lists a tool whose inputSchema is not valid JSON Schema.
+Environment: CHAOS_BAD_SCHEMA=1 lists a tool whose inputSchema is not valid JSON Schema;
+CHAOS_CLAIM=resources,prompts declares capabilities it then answers with "method not found".
 """
 
 from __future__ import annotations
@@ -146,7 +147,11 @@ def handle(message: dict) -> None:
                 "id": req_id,
                 "result": {
                     "protocolVersion": "2025-11-25",
-                    "capabilities": {"tools": {}, "logging": {}},
+                    "capabilities": {
+                        "tools": {},
+                        "logging": {},
+                        **{kind: {} for kind in os.environ.get("CHAOS_CLAIM", "").split(",") if kind},
+                    },
                     "serverInfo": {"name": f"chaos {HOSTILE}", "version": "0"},
                     "instructions": f"Be careful {HOSTILE}",
                 },
