@@ -17,6 +17,7 @@ __all__ = [
     "ArgumentsInvalid",
     "CallTimeout",
     "ConnectFailed",
+    "Detached",
     "Hub",
     "Interrupted",
     "InvalidResult",
@@ -28,6 +29,7 @@ __all__ = [
     "Server",
     "ServerDied",
     "ServerError",
+    "TaskHandle",
     "ToolFailed",
     "ToolResult",
     "TransportFailed",
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
         UsageProblem,
     )
     from .results import PromptResult, ResourceResult, ToolResult
+    from .tasks import Detached, TaskHandle
     from .widgets import explore
 
 _LAZY = {
@@ -108,6 +111,7 @@ _LAZY = {
     "OAuth": "auth",
     **dict.fromkeys(["PromptResult", "ResourceResult", "ToolResult"], "results"),
     "explore": "widgets",
+    **dict.fromkeys(["Detached", "TaskHandle"], "tasks"),
     **dict.fromkeys(
         [
             "ArgumentsInvalid",

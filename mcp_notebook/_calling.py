@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import tasks
 from ._engine import Engine
 from ._input_asker import InputAsker
 from ._progress import ProgressBar
@@ -27,7 +28,7 @@ from ._signin import signing_in
 from .asking import Asker
 from .connection import Connection, State
 from .errors import CallTimeout, McpNotebookError, TransportFailed
-from .events import CANCELLED, Events, ended_status
+from .events import CANCELLED, DETACHED, Events, ended_status
 from .results import ToolResult
 
 __all__ = ["ProgressFn", "call_tool", "ready", "reconnect", "say"]
@@ -91,6 +92,7 @@ async def call_tool(
     asker: Asker | None = None,
     retries: int = 0,
     retry_unsafe: bool = False,
+    as_task: bool | None = None,
 ) -> ToolResult:
     """Call ``tool`` on the connection ``current()`` gives (it follows reconnects); see the module."""
     inbox = caller_inbox()
@@ -105,13 +107,20 @@ async def call_tool(
             conn = await ready(engine, current())
             try:
                 with conn.asking(asker or InputAsker(inbox)):
-                    raw, seconds = await conn.call_tool(
+                    raw, seconds = await tasks.call_tool(  # conn.call_tool, or the tool as a task
+                        conn,
                         tool,
                         args,
-                        timeout=engine.timeout(timeout),
+                        timeout=engine.request_timeout(timeout),
                         progress=report,
                         validate=validate,
                         progress_extends=engine.settings.progress_extends_timeout,
+                        as_task=as_task,
+                        book=engine.task_book,
+                        inbox=inbox,
+                        view=show_progress and listener is None,
+                        observer=asker,
+                        detach=asker is None,  # an interrupt detaches; a background Cancel cancels
                     )
                 break
             except (TransportFailed, CallTimeout) as e:
@@ -129,10 +138,13 @@ async def call_tool(
     except (Exception, asyncio.CancelledError) as e:  # a cancel (interrupt) is a call too
         if events:
             status = ended_status(e)
-            if status != CANCELLED:
+            if status not in (CANCELLED, DETACHED):
                 events.emit("error", server=name, what=f"{name}.{tool}", error=e)
             seconds = time.perf_counter() - started
-            events.emit("tool_called", server=name, tool=tool, arguments=args, status=status, seconds=seconds)
+            task = getattr(e, "task_id", None)  # a task left running (tasks.call_tool)
+            events.emit(
+                "tool_called", server=name, tool=tool, arguments=args, status=status, seconds=seconds, task=task
+            )
         raise
     finally:
         if bar is not None and bar.reported:

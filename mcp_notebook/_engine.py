@@ -13,11 +13,13 @@ import atexit
 import concurrent.futures
 import dataclasses
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Generic, TypeVar, cast
 
 from mcp_types import LoggingLevel
 
+from . import tasks
+from ._inbox import Inbox, caller_inbox
 from ._log import LOG_LEVELS
 from ._runtime import Runtime
 from .asking import ElicitPolicy, SamplePolicy
@@ -64,6 +66,8 @@ class Engine:
         self.settings = settings or Settings()
         self.events = Events()
         self.registry = Registry(self.events)
+        self.task_book = tasks.TaskBook()
+        """This notebook's tasks: their durable records, and the ttl asked for new ones (``tasks``)."""
         self._exit_hook_lock = threading.Lock()
         self._exit_hook = False
 
@@ -106,9 +110,25 @@ class Engine:
             for conn in conns:
                 conn.kill()
 
-    def timeout(self, given: float | None) -> float | None:
+    def request_timeout(self, given: float | None) -> float | None:
         """The timeout of one request: the one given, else the setting."""
         return self.settings.timeout if given is None else given
+
+    # -- what the tasks package was written against (it takes an engine where it says "hub") ---------
+
+    @property
+    def timeout(self) -> float | None:
+        """The request timeout setting."""
+        return self.settings.timeout
+
+    def run(self, make: Callable[[Inbox], Coroutine[Any, Any, T]], what: str | None = None) -> T:
+        """``block`` for a coroutine factory that takes the caller's inbox."""
+        __tracebackhide__ = True
+        return self.block(_with_inbox(make), what)
+
+    async def arun(self, make: Callable[[Inbox], Coroutine[Any, Any, T]]) -> T:
+        """``hop`` for a coroutine factory that takes the caller's inbox."""
+        return await self.hop(_with_inbox(make))
 
 
 class Setting(Generic[V]):
@@ -151,3 +171,7 @@ def warm_up() -> None:
             pass
 
     threading.Thread(target=work, name="mcp-notebook-warm-up", daemon=True).start()
+
+
+async def _with_inbox(make: Callable[[Inbox], Coroutine[Any, Any, T]]) -> T:
+    return await make(caller_inbox())

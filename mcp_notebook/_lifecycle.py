@@ -22,6 +22,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from . import _failures as words
+from . import tasks
 from ._catalog import Catalog
 from ._log import ConnectionLog, capture_sdk_logs, sdk_logs_to
 from ._sdk_client import SessionClient, keep_invalid_results
@@ -103,6 +104,8 @@ class Lifecycle:
         self._dead: asyncio.Event | None = None
         self._schema_problems: dict[int, str] = {}  # id(result) → why it breaks its output schema
         self._http_error_status: int | None = None  # the last 4xx/5xx the HTTP server answered
+        self.http_tasks = tasks.HttpSessions()
+        """The HTTP session's id, kept open while 2025-11-25 tasks started in it run (``tasks``)."""
 
     def __repr__(self) -> str:
         return f"<Connection {self.name} {self.state.value} {self.spec.describe()}>"
@@ -211,7 +214,11 @@ class Lifecycle:
 
     def _make_client(self) -> Client:
         transport, self.transport = make_transport(
-            self.spec, self.log, on_stdout_closed=self._on_stdout_closed, on_http_status=self._note_http_status
+            self.spec,
+            self.log,
+            on_stdout_closed=self._on_stdout_closed,
+            on_http_status=self._note_http_status,
+            http_sessions=self.http_tasks,
         )
         answers = self.requests
         return SessionClient(
@@ -226,6 +233,7 @@ class Lifecycle:
             list_roots_callback=answers.on_list_roots if answers.offers_roots else None,
             message_handler=self._on_message,
             client_info=types.Implementation(name=self.options.client_name, version=__version__),
+            extensions=tasks.client_extensions(),  # the 2026-07-28 tasks extension
         )
 
     async def close(self, grace: float = CLOSE_GRACE) -> None:

@@ -120,6 +120,11 @@ def sdk_logs_to(log: ConnectionLog) -> Iterator[None]:
         _LOG_OF_TASK.reset(token)
 
 
+def current_log() -> ConnectionLog | None:
+    """The connection log that SDK records made in this task go to (``sdk_logs_to``), if any."""
+    return _LOG_OF_TASK.get()
+
+
 class _IntoConnectionLog(logging.Filter):
     """On an SDK logger: a record made for a connection goes to its log, and no further."""
 

@@ -69,6 +69,7 @@ def render() -> str:
     from .magics import INTRO, MCPMagics
     from .magics._commands import COMMANDS, summary
     from .results import PromptResult, ResourceResult, ToolResult
+    from .tasks import TaskHandle
     from .watch import Watch
 
     out = [
@@ -118,6 +119,7 @@ def render() -> str:
         (api.Hub, "`Hub` — the connections, the loop thread and the defaults"),
         (CallHandle, "`CallHandle` — a background call (`server.submit`, `%mcp call --background`)"),
         (Watch, "`Watch` — a subscribed resource (`server.watch`, `%mcp subscribe`)"),
+        (TaskHandle, "`TaskHandle` — a task (`server.task`, `server.start_task`, `%mcp task`)"),
         (ToolResult, "`ToolResult`"),
         (ResourceResult, "`ResourceResult`"),
         (PromptResult, "`PromptResult`"),

@@ -19,6 +19,8 @@ import mcp_types as types
 from mcp import Client
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
+from . import tasks
+
 __all__ = ["SessionClient", "keep_invalid_results"]
 
 
@@ -41,6 +43,7 @@ class SessionClient(Client):
             return raw
 
         dispatcher.send_raw_request = send_raw_request
+        tasks.install(session)  # 2025-11-25 tasks: the client capability, the reverse direction, task progress
         return session
 
 

@@ -87,9 +87,14 @@ class ServerBase:
         """Run one operation for a blocking caller; an interrupt says what was cancelled and how
         the session is afterwards."""
         __tracebackhide__ = True  # IPython leaves this frame out of the tracebacks it shows
+        book = self._engine.task_book
+        book.forget_detached()
         try:
             return self._engine.block(coro, what)
         except Interrupted as e:
+            detached = book.take_detached()  # the interrupt left a task running: say so instead
+            if detached is not None:
+                raise detached from None
             conn = self.connection
             e.after = (
                 "the session is ready"
@@ -108,7 +113,7 @@ class ServerBase:
         return self._engine.background(work)
 
     def _timeout(self, timeout: float | None) -> float | None:
-        return self._engine.timeout(timeout)
+        return self._engine.request_timeout(timeout)
 
 
 def server_row(conn: Connection) -> dict[str, Any]:

@@ -111,6 +111,7 @@ class ServerOperations(ServerBase):
         retries: int = 0,
         retry_unsafe: bool = False,
         handle: CallHandle | None = None,
+        as_task: bool | None = None,
     ) -> Coroutine[Any, Any, ToolResult]:
         """The call's coroutine; the arguments are checked here, in the caller's thread."""
         # A value in the arguments' place (call("read_text_file", "/tmp/x")) is refused on the loop,
@@ -140,6 +141,7 @@ class ServerOperations(ServerBase):
                 asker=handle,
                 retries=retries,
                 retry_unsafe=retry_unsafe,
+                as_task=as_task,
             )
 
         return go()
@@ -155,6 +157,7 @@ class ServerOperations(ServerBase):
         validate: bool = True,
         retries: int = 0,
         retry_unsafe: bool = False,
+        as_task: bool | None = None,
         **kwargs: Any,
     ) -> ToolResult:
         """Call ``tool`` with ``arguments`` (a mapping) and/or keyword arguments.
@@ -162,13 +165,15 @@ class ServerOperations(ServerBase):
         Arguments are checked against the tool's input schema before sending (``validate=False``
         skips that). A tool error is a result with ``is_error`` set, not an exception. ``retries``
         re-sends after a transport failure or timeout (with backoff) — only for tools marked
-        idempotent or read-only, unless ``retry_unsafe``. A tool whose own arguments are called
-        ``timeout``, ``progress``, ``validate``, ``retries`` or ``retry_unsafe`` takes them through
-        the mapping.
+        idempotent or read-only, unless ``retry_unsafe``. A tool that requires a task runs as one
+        (``as_task=True`` asks for one where tasks are optional) and is waited for like a call; an
+        interrupt then detaches (``Detached``: the task keeps running, ``server.task(id)`` gets it
+        back). A tool whose own arguments are called ``timeout``, ``progress``, ``validate``,
+        ``retries``, ``retry_unsafe`` or ``as_task`` takes them through the mapping.
         """
         __tracebackhide__ = True
         work = self._call(tool, arguments, kwargs, timeout=timeout, progress=progress, validate=validate,
-                          retries=retries, retry_unsafe=retry_unsafe)  # fmt: skip
+                          retries=retries, retry_unsafe=retry_unsafe, as_task=as_task)  # fmt: skip
         return self._block(work, f"{self.name}.{tool}")
 
     async def acall(
@@ -182,10 +187,11 @@ class ServerOperations(ServerBase):
         validate: bool = True,
         retries: int = 0,
         retry_unsafe: bool = False,
+        as_task: bool | None = None,
         **kwargs: Any,
     ) -> ToolResult:
         work = self._call(tool, arguments, kwargs, timeout=timeout, progress=progress, validate=validate,
-                          retries=retries, retry_unsafe=retry_unsafe)  # fmt: skip
+                          retries=retries, retry_unsafe=retry_unsafe, as_task=as_task)  # fmt: skip
         return await self._hop(work)
 
     def submit(

@@ -38,6 +38,10 @@ class CallHandle:
         self.asker: Any = None
         """Who answers the server's questions during this call (the explorer or the handle's
         widget sets one); with none, questions are declined and the server's log says so."""
+        self.task: Any = None
+        """When the tool runs as a task: the task as last seen (a ``tasks.TaskState``: its id,
+        status and the server's message). Cancelling the call cancels the task on the server."""
+        self._task_listeners: list[Callable[[Any], None]] = []
 
     # -- the server asks (the handle stands in for whoever displays it) -------------------------------
 
@@ -95,6 +99,24 @@ class CallHandle:
                 logging.getLogger("mcp_notebook").exception("mcp_notebook: a progress listener failed")
 
     # -- the user's side -------------------------------------------------------------------------------
+
+    def task_update(self, state: Any) -> None:
+        """Called on the loop thread with each state of the task this call runs as."""
+        self.task = state
+        with self._lock:
+            listeners = list(self._task_listeners)
+        for listener in listeners:
+            try:
+                listener(state)
+            except Exception:  # a listener's bug must not break the call
+                import logging
+
+                logging.getLogger("mcp_notebook").exception("mcp_notebook: a task listener failed")
+
+    def on_task(self, listener: Callable[[Any], None]) -> None:
+        """Call ``listener(state)`` with each state of the task, if the tool runs as one (on the loop thread)."""
+        with self._lock:
+            self._task_listeners.append(listener)
 
     def on_progress(self, listener: ProgressListener) -> None:
         """Call ``listener(progress, total, message)`` for each progress report (on the loop thread)."""

@@ -3,12 +3,14 @@
 ``hub.history()`` / ``mn.history()`` / ``%mcp history`` give it as a DataFrame: when, which
 server, what (tool, URI or prompt), the arguments with secret-looking values redacted, the
 status (``ok``, ``tool error``, ``failed``, and for calls ended early ``cancelled`` or
-``timeout``), how long it took and how big the result was (bytes of its JSON). It is bounded: the
+``timeout``; ``started`` and ``detached`` for tasks left running), how long it took, how big the
+result was (bytes of its JSON), and the task id of a tool that ran as a task. It is bounded: the
 oldest entries fall off past ``limit`` (the hub's ``history_limit``, 1000 by default).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -50,7 +52,8 @@ _SECRET_WORDS = frozenset(
     }
 )
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-COLUMNS = ("time", "server", "kind", "name", "arguments", "status", "duration_ms", "result_bytes")
+COLUMNS = ("time", "server", "kind", "name", "arguments", "status", "duration_ms", "result_bytes", "task")
+RELATED_TASK = "io.modelcontextprotocol/related-task"
 
 
 def looks_secret(key: str) -> bool:
@@ -95,6 +98,15 @@ class Entry:
     status: str
     seconds: float | None
     result_bytes: int | None
+    task: str | None = None
+    """The id of the task the tool ran as, if it ran as one."""
+
+
+def task_of(result: Any) -> str | None:
+    """The task id a tool result names (``related-task`` in its ``_meta``), if any."""
+    related = (getattr(result, "meta", None) or {}).get(RELATED_TASK)
+    task = related.get("taskId") if isinstance(related, Mapping) else None
+    return task if isinstance(task, str) else None
 
 
 class History:
@@ -168,6 +180,7 @@ class History:
                     [None if e.seconds is None else round(e.seconds * 1000, 3) for e in entries], dtype="Float64"
                 ),
                 "result_bytes": pd.array([e.result_bytes for e in entries], dtype="Int64"),
+                "task": pd.array([e.task for e in entries], dtype="string"),
             },
             columns=list(COLUMNS),
         )
@@ -185,9 +198,11 @@ class History:
         status: str,
         seconds: float | None = None,
         result: Any = None,
+        task: str | None = None,
         **_: Any,
     ) -> None:
-        self.add(_entry(server, "tool", tool, redact(arguments), status, seconds, result))
+        entry = _entry(server, "tool", tool, redact(arguments), status, seconds, result)
+        self.add(dataclasses.replace(entry, task=task or task_of(result)))
 
     def _on_read(
         self,

@@ -348,3 +348,27 @@ def secret_values(spec: ServerSpec) -> list[str]:
 
 def _quote(word: str) -> str:
     return word if word and not re.search(r"[\s'\"\\$]", word) else "'" + word.replace("'", "'\\''") + "'"
+
+
+def root_paths(roots: Sequence[str | os.PathLike[str]] | None) -> list[str]:
+    """The roots as offered: absolute paths (fixed now, not when the notebook changes folder), or URIs.
+
+    A path that does not exist here is refused: a typo would otherwise offer nothing, silently.
+    """
+    if roots is None:
+        return []
+    if isinstance(roots, (str, os.PathLike)):
+        raise UsageProblem(f"roots is a list of folders, not one: roots=[{os.fspath(roots)!r}]")
+    found: list[str] = []
+    for root in roots:
+        text = os.fspath(root)
+        if "://" not in text:
+            path = os.path.abspath(os.path.expanduser(text))
+            if not os.path.exists(path):
+                raise UsageProblem(
+                    f"root {text!r}: no folder {path} here (for a folder on the server's machine, give a file:// URI)"
+                )
+            text = path
+        if text not in found:
+            found.append(text)
+    return found

@@ -168,9 +168,11 @@ class Connection(Lifecycle):
         what = f"{self.name}.{name}"
         tool = await self.catalog.tool(name, timeout=timeout)
         if getattr(tool.execution, "task_support", None) == "required":
+            # Calls of the API run such a tool as a task (tasks.call_tool); one that gets here is on
+            # a server that does not offer tasks, where it cannot run at all.
             raise UsageProblem(
-                f"{what} needs MCP tasks (its taskSupport is 'required'): "
-                "this client does not run task-augmented calls yet"
+                f"{what} needs MCP tasks (its taskSupport is 'required'), but {self.name!r} does not offer "
+                "tasks, so it cannot be called"
             )
         if validate:
             self.requests.checker.check(

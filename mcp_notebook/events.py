@@ -4,8 +4,8 @@ Events and what the callback gets (keyword arguments):
 
 - ``connected`` — server; ``disconnected`` — server, reason (``"closed"`` or why it died)
 - ``tool_called`` — server, tool, arguments, status (``ok``, ``tool error``, ``failed``,
-  ``cancelled``, ``timeout``), seconds, and ``result`` (the SDK's ``CallToolResult``) when it ended
-  with one
+  ``cancelled``, ``timeout``, ``detached``, ``started``), seconds, ``result`` (the SDK's
+  ``CallToolResult``) when it ended with one, and ``task`` (its id) when the tool ran as a task
 - ``resource_read`` — server, uri, status (``ok``, ``failed``, ``cancelled``, ``timeout``), seconds,
   and ``result`` when it is ``ok``; ``error`` — server, what, error (failures and timeouts, not
   cancels: those are the user's doing)
@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["CANCELLED", "EVENTS", "FAILED", "TIMEOUT", "Events", "ended_status"]
+__all__ = ["CANCELLED", "DETACHED", "EVENTS", "FAILED", "TIMEOUT", "Events", "ended_status"]
 
 EVENTS = (
     "connected",
@@ -44,11 +44,18 @@ EVENTS = (
 )
 log = logging.getLogger("mcp_notebook")
 FAILED, CANCELLED, TIMEOUT = "failed", "cancelled", "timeout"
+DETACHED = "detached"
+"""A call that ran as a task the user stopped waiting for: the task keeps running on the server."""
 
 
 def ended_status(error: BaseException) -> str:
-    """The status of a call that ended with ``error``: ``cancelled``, ``timeout`` or ``failed``."""
+    """The status of a call that ended with ``error``: ``cancelled``, ``timeout``, ``failed`` (or what
+    the error says it is: ``detached`` for a task left running)."""
     from .errors import CallTimeout
+
+    own = getattr(error, "call_status", None)
+    if isinstance(own, str):
+        return own
 
     if isinstance(error, asyncio.CancelledError):
         return CANCELLED

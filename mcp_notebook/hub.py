@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import config, hostconfig, mapping, search
+from . import config, hostconfig, mapping, search, tasks
 from ._engine import DEFAULT_TIMEOUT, EXIT_BUDGET, Engine, Setting, Settings, checked_level, warm_up
 from ._runtime import Runtime, caller_inbox
 from ._server_base import server_row
@@ -21,12 +21,12 @@ from ._signin import signing_in
 from .asking import ElicitPolicy, Policy, SamplePolicy
 from .call_history import DEFAULT_LIMIT as DEFAULT_HISTORY_LIMIT
 from .call_history import History
-from .config import ServerSpec
+from .config import ServerSpec, root_paths
 from .connection import DEFAULT_CONNECT_TIMEOUT, ConnectOptions, State
 from .errors import ConnectFailed, McpNotebookError, NotConnected, UsageProblem, did_you_mean
 from .listings import ConfigList, ServerList, ToolList
 from .recording import Recording, ServerFacts, credentials
-from .server import Server, root_paths
+from .server import Server
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -305,6 +305,16 @@ class Hub:
         """Every tool of every ready connection, with a ``server`` column."""
         found = self._engine.block(self._every_tool(), "listing every tool")
         return ToolList([t for _, t in found], servers=[name for name, _ in found])
+
+    @property
+    def task_book(self) -> tasks.TaskBook:
+        """This notebook's tasks: their durable records, and the ttl asked for new ones (``tasks``)."""
+        return self._engine.task_book
+
+    def tasks(self, server: str | None = None, *, refresh: bool = True) -> tasks.TaskList:
+        """The tasks this notebook started (on ``server``, or on all), with their last status; ``refresh``
+        asks the connected servers about the unfinished ones first. ``.to_dataframe()`` for a frame."""
+        return tasks.list_tasks(self._engine, server, refresh)
 
     def find(self, words: str | Sequence[str]) -> ToolList:
         """The tools of every connection whose name, title or description holds the words, best first."""

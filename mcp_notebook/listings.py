@@ -162,12 +162,12 @@ class ToolList(Listing[Any]):
         return pd.DataFrame(self.rows(), columns=[*self.columns, "annotations"])
 
     def _title(self) -> str:
-        # Calling these fails until the client runs tasks (another issue), so the header says so.
+        # A call of these runs as a task (it may outlive the cell): the header says which they are.
         waiting = [t.name for t in self.items if needs_tasks(t)]
         if not waiting:
             return super()._title()
         names = ", ".join(waiting[:5]) + (", …" if len(waiting) > 5 else "")
-        return f"{super()._title()} · {names} {NEEDS_TASKS}, which this client does not run yet"
+        return f"{super()._title()} · {names} {NEEDS_TASKS} (a call runs as one)"
 
 
 class ResourceList(Listing[Any]):

@@ -10,7 +10,8 @@ completion and argument checks all list), and a replay of a listing alone could 
 When it stops, the recording says how to replay each server it holds. Secrets are
 left out: values of secret-looking argument keys become ``***``, and so does any text equal to a
 connection's credentials (header values, secrets in its URL, secret-looking environment values).
-Calls that failed (no result) are not recorded.
+Calls that failed (no result) are not recorded; a tool that ran as a task is recorded with its
+result (and the task's id) once the result is in, which a replay serves as the call's answer.
 
 ``replay.py`` reads the file back.
 """
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .call_history import looks_secret, redact
+from .call_history import looks_secret, redact, task_of
 from .config import REDACTED, ServerSpec, url_secrets
 from .errors import UsageProblem
 from .events import Events
@@ -216,21 +217,23 @@ class Recording:
     ) -> None:
         result = details.get("result")
         if result is None:
-            self.skipped += 1
+            if status not in ("started", "detached"):  # a task left running is recorded when its result comes
+                self.skipped += 1
             return
         self._note_server(server)
-        self._write(
-            {
-                "kind": "call",
-                "server": base_name(server),
-                "tool": tool,
-                "arguments": redact(arguments),
-                "status": status,
-                "seconds": round(seconds, 6) if seconds is not None else None,
-                "result": dump_model(result),
-            },
-            self._secrets(server),
-        )
+        entry = {
+            "kind": "call",
+            "server": base_name(server),
+            "tool": tool,
+            "arguments": redact(arguments),
+            "status": status,
+            "seconds": round(seconds, 6) if seconds is not None else None,
+            "result": dump_model(result),
+        }
+        task = details.get("task") or task_of(result)
+        if task:
+            entry["task"] = task  # for the reader; a replay answers the call with the result, task or not
+        self._write(entry, self._secrets(server))
         self._used(server)
 
     def _on_read(self, *, server: str, uri: str, seconds: float | None = None, result: Any = None, **_: Any) -> None:

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from mcp_types import LoggingLevel
 
-from . import _calling, mapping
+from . import _calling, mapping, tasks
+from ._jsonable import jsonable
 from ._log import LOG_LEVELS
 from ._server_ops import ServerOperations
+from .config import root_paths
 from .connection import Connection, State
 from .errors import McpNotebookError, UsageProblem
 from .listings import LogView
@@ -32,7 +34,7 @@ from .watch import Watch
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Server", "root_paths"]
+__all__ = ["Server"]
 
 
 class Server(ServerOperations):
@@ -161,6 +163,40 @@ class Server(ServerOperations):
         if not isinstance(auth, OAuthAuth):
             raise UsageProblem(f"{self.name!r} does not sign in with OAuth; there is nothing to log out of")
         return auth.logout()
+
+    # -- tasks (mcp_notebook.tasks) -------------------------------------------------------------------
+
+    def start_task(
+        self,
+        tool: str,
+        arguments: Mapping[str, Any] | None = None,
+        /,
+        *,
+        timeout: float | None = None,
+        ttl: float | None = None,
+        validate: bool = True,
+        **kwargs: Any,
+    ) -> tasks.TaskHandle:
+        """Start ``tool`` as a task and return its ``TaskHandle`` at once; the task runs on the server
+        (``ttl``: the seconds it should keep it). ``.result()`` waits for it, here or after a restart."""
+        args = jsonable({**(arguments or {}), **kwargs})
+        return tasks.start_task(self._engine, self.name, tool, args, timeout=self._timeout(timeout), ttl=ttl,
+                                validate=validate)  # fmt: skip
+
+    def runs_as_task(self, tool: str, as_task: bool | None = None) -> bool:
+        """Whether a call of ``tool`` (with ``as_task``) runs as a task; refuses an ``as_task`` the
+        server or tool cannot honour. A 2026-07-28 server with the tasks extension decides per call:
+        True there means it may."""
+        plan = tasks.plan(self.connection, tool, as_task, self._timeout(None))
+        return self._block(plan, f"looking up {tool}") is not None
+
+    def task(self, task_id: str) -> tasks.TaskHandle:
+        """The handle of a task on this server (one this notebook started, even before a restart)."""
+        return tasks.reattach(self._engine, self.name, task_id)
+
+    def tasks(self, *, refresh: bool = True) -> tasks.TaskList:
+        """The tasks this notebook started on this server (see ``Hub.tasks``)."""
+        return tasks.list_tasks(self._engine, self.name, refresh)
 
     # -- data work: a tool over rows, many reads at once ------------------------------------------------
 
@@ -349,27 +385,3 @@ class Server(ServerOperations):
         self, uris: Sequence[str], *, timeout: float | None = None, concurrency: int = 16
     ) -> ReadResults:
         return await self._hop(self._read_many(uris, timeout, concurrency))
-
-
-def root_paths(roots: Sequence[str | os.PathLike[str]] | None) -> list[str]:
-    """The roots as offered: absolute paths (fixed now, not when the notebook changes folder), or URIs.
-
-    A path that does not exist here is refused: a typo would otherwise offer nothing, silently.
-    """
-    if roots is None:
-        return []
-    if isinstance(roots, (str, os.PathLike)):
-        raise UsageProblem(f"roots is a list of folders, not one: roots=[{os.fspath(roots)!r}]")
-    found: list[str] = []
-    for root in roots:
-        text = os.fspath(root)
-        if "://" not in text:
-            path = os.path.abspath(os.path.expanduser(text))
-            if not os.path.exists(path):
-                raise UsageProblem(
-                    f"root {text!r}: no folder {path} here (for a folder on the server's machine, give a file:// URI)"
-                )
-            text = path
-        if text not in found:
-            found.append(text)
-    return found

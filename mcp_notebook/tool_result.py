@@ -63,6 +63,13 @@ class ToolResult:
         return f"{self.server}.{self.tool}" if self.server else self.tool
 
     @property
+    def task_id(self) -> str | None:
+        """The id of the task the tool ran as, when it ran as one (``related-task`` in ``_meta``)."""
+        related = (self.raw.meta or {}).get("io.modelcontextprotocol/related-task")
+        task_id = related.get("taskId") if isinstance(related, Mapping) else None
+        return task_id if isinstance(task_id, str) else None
+
+    @property
     def is_error(self) -> bool:
         return bool(self.raw.is_error)
 

@@ -85,6 +85,21 @@ def pids_alive(pids: list[int]) -> list[int]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _private_jupyter_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Nothing a test does lands in the user's Jupyter data dir (task records, OAuth tokens): the
+    tests, and the kernels and servers they start, use a fresh one."""
+    saved = os.environ.get("JUPYTER_DATA_DIR")
+    os.environ["JUPYTER_DATA_DIR"] = str(tmp_path_factory.mktemp("jupyter-data"))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("JUPYTER_DATA_DIR", None)
+        else:
+            os.environ["JUPYTER_DATA_DIR"] = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _one_ipython_shell():
     """Start IPython's test shell first: widgets ask for ``InteractiveShell.instance()``, and a
     plain InteractiveShell made there would block the terminal shell the magics tests use."""

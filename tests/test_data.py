@@ -232,6 +232,7 @@ def test_history_records_every_kind_of_call_with_secrets_redacted(hub):
         "status",
         "duration_ms",
         "result_bytes",
+        "task",
     ]
     assert list(frame["kind"]) == ["tool", "resource", "resource", "prompt"]
     assert list(frame["status"]) == ["ok", "ok", "failed", "ok"]

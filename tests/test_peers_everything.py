@@ -97,12 +97,18 @@ def test_stdio_lists_its_tools(ev: Server) -> None:
         assert expected in names
     # The client offers sampling and elicitation, so the server registers the tools that use them;
     # roots only when the user names some (tests/test_roots.py), so not get-roots-list.
-    for capability_tool in ("trigger-sampling-request", "trigger-elicitation-request"):
+    # It also offers tasks.requests.sampling/elicitation (issue 14), so the server adds their async twins.
+    for capability_tool in (
+        "trigger-sampling-request",
+        "trigger-elicitation-request",
+        "trigger-sampling-request-async",
+        "trigger-elicitation-request-async",
+    ):
         assert capability_tool in names
     assert "get-roots-list" not in names
     frame = tools.to_dataframe()
     assert frame.loc[frame["name"] == "get-sum", "arguments"].item() == "a*: number, b*: number"
-    assert "16 tools on ev" in tools._repr_mimebundle_()["text/plain"]
+    assert "18 tools on ev" in tools._repr_mimebundle_()["text/plain"]
 
 
 def test_echo_returns_its_message(ev: Server) -> None:
@@ -257,10 +263,11 @@ def test_tool_error_is_an_error_result(ev: Server) -> None:
         result.to_dataframe()
 
 
-def test_task_only_tool_is_refused_before_sending(ev: Server) -> None:
-    # Sent plainly, the server answers with an error result; the listing says it needs tasks.
-    with pytest.raises(UsageProblem, match="needs MCP tasks"):
-        ev.call("simulate-research-query", topic="otters")
+def test_task_only_tool_runs_as_a_task(ev: Server) -> None:
+    # Issue 14: once an error result, then refused before sending; tests/test_tasks_everything.py has the rest.
+    result = ev.call("simulate-research-query", topic="otters")
+    assert not result.is_error and result.task_id
+    assert result.text.startswith("# Research Report: otters")
 
 
 def test_long_running_operation_reports_progress(ev: Server, capsys: pytest.CaptureFixture[str]) -> None:
@@ -532,7 +539,7 @@ def test_stdio_magics(ip) -> None:
     assert "text/markdown" in doc._repr_mimebundle_()
     prompt = ip.run_line_magic("mcp", "prompt ev.args-prompt city=Paris")
     assert prompt.to_messages()[0]["content"] == "What's weather in Paris?"
-    assert "16 tools" in ip.run_line_magic("mcp", "tools ev")._repr_mimebundle_()["text/plain"]
+    assert "18 tools" in ip.run_line_magic("mcp", "tools ev")._repr_mimebundle_()["text/plain"]
     with pytest.raises(UsageError, match="did you mean 'echo'"):
         ip.run_line_magic("mcp", "call ev.ecko message=hi")
     with pytest.raises(UsageError, match="missing required argument 'message'"):

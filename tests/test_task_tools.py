@@ -1,13 +1,11 @@
-"""Tools that need MCP tasks (``execution.taskSupport: "required"``), which this client does not
-run yet: marked in ``%mcp tools``, and a call says so in one line before anything is sent.
+"""Tools that need MCP tasks (``execution.taskSupport: "required"``): marked in ``%mcp tools``, and
+a call runs them as tasks (issue 14; tests/test_tasks_*.py have the rest).
 Against server-everything's ``simulate-research-query``."""
 
 from __future__ import annotations
 
 import pytest
-from IPython.core.error import UsageError
 
-from mcp_notebook.errors import UsageProblem
 from tests.peers import everything_js
 
 pytestmark = pytest.mark.peers
@@ -33,15 +31,9 @@ def test_marked_in_the_tool_list(ip, ev):
     assert NEEDS in every._repr_mimebundle_()["text/plain"].splitlines()[0]
 
 
-def test_a_call_says_it_in_one_line_before_sending(ip, ev):
-    with pytest.raises(UsageError) as e:
-        ip.run_line_magic("mcp", "call ev.simulate-research-query topic=penguins")
-    message = str(e.value)
-    assert "\n" not in message
-    assert message == (
-        "ev.simulate-research-query needs MCP tasks (its taskSupport is 'required'): "
-        "this client does not run task-augmented calls yet"
-    )
-    with pytest.raises(UsageProblem, match=NEEDS):
-        ev.submit("simulate-research-query", topic="penguins").result()
+def test_a_call_runs_it_as_a_task(ip, ev):
+    # Issue 14: once refused before sending ("this client does not run task-augmented calls yet").
+    result = ip.run_line_magic("mcp", "call ev.simulate-research-query topic=penguins")
+    assert result.task_id and result.text.startswith("# Research Report: penguins")
+    assert ev.submit("simulate-research-query", topic="penguins").result().task_id
     assert ev.call("echo", message="still here").text == "Echo: still here"

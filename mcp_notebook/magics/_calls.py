@@ -31,13 +31,16 @@ __all__: list[str] = []
     "call",
     "Call a tool. Arguments are key=value words, or a JSON/YAML mapping in the cell body of %%mcp call.",
     takes_body=True,
-    usage="%(prog)s SERVER.TOOL [key=value ...] [--df [KEY|FORMAT]] [-o NAME] [--timeout S] [--background]\n"
+    usage="%(prog)s SERVER.TOOL [key=value ...] [--df [KEY|FORMAT]] [-o NAME] [--timeout S] [--background] [--task]\n"
     "       %%%%mcp call SERVER.TOOL [--df [KEY|FORMAT]] [-o NAME] [--timeout S]   (cell body: JSON or YAML mapping)",
     epilog="Values: key='text' (quoted) is a string, as typed; key={expr} is a Python expression and key=$name "
     "a variable of the notebook (else of the environment), sent as itself; $name inside other text puts its "
     "text in; anything else is JSON where it parses (5, 2.5, true, null, [1, 2], "
     '{"a": 1}), else text; a tool argument typed as a string keeps the text as typed (code=007). '
     "SERVER may be left out when one connected server has the tool. "
+    "A tool that must run as a task (MCP tasks) runs as one, and the call waits for it with a live line; "
+    "--task asks for a task where tasks are optional. Interrupting a task's wait detaches: the task keeps "
+    "running (`%mcp tasks`, `%mcp task SERVER ID --wait`); --background returns its handle at once. "
     "Examples: %mcp call demo.query species=Adelie limit=5 | rows = %mcp call demo.query --df | "
     "people = %mcp call mem.read_graph --df entities | sales = %mcp call fs.read_text_file path=sales.txt --df csv",
 )
@@ -55,7 +58,11 @@ def _call(parser: CommandParser) -> Handler:
     parser.add_argument(
         "--background",
         action="store_true",
-        help="return at once with a live handle (progress, Cancel, then the result in place)",
+        help="return at once with a live handle (progress, Cancel, then the result in place); "
+        "for a task, its task handle",
+    )
+    parser.add_argument(
+        "--task", action="store_true", help="run the tool as a task (where the server offers tasks for it)"
     )
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
@@ -68,10 +75,18 @@ def _call(parser: CommandParser) -> Handler:
         arguments.update(pairs)
         if raw:
             arguments = coerce_loose(server.tool_schema(tool), arguments, raw)
+        as_task = True if args.task else None
         if args.background:
+            if server.runs_as_task(tool, as_task):  # the task handle: the task outlives the cell, the kernel
+                return finish(ctx, server.start_task(tool, arguments, timeout=args.timeout), args)
             return finish(ctx, server.submit(tool, arguments, timeout=args.timeout), args)
         result = server.call(
-            tool, arguments, timeout=args.timeout, retries=args.retries, retry_unsafe=args.retry_unsafe
+            tool,
+            arguments,
+            timeout=args.timeout,
+            retries=args.retries,
+            retry_unsafe=args.retry_unsafe,
+            as_task=as_task,
         )
         return finish(ctx, result, args)
 

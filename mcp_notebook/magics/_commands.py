@@ -6,7 +6,7 @@ them all and puts them in the order users read them, so nothing depends on impor
 
 from __future__ import annotations
 
-from . import _calls, _connect, _data_commands, _help, _listings, _session  # noqa: F401  (registering)
+from . import _calls, _connect, _data_commands, _help, _listings, _session, _task_commands  # noqa: F401  (registering)
 from ._command import COMMANDS, Command, Context
 
 __all__ = ["COMMANDS", "Command", "Context", "ORDER", "manual", "summary"]
@@ -35,6 +35,8 @@ ORDER = (
     "history",
     "record",
     "find",
+    "tasks",
+    "task",
     "logout",
 )
 _rank = {name: i for i, name in enumerate(ORDER)}

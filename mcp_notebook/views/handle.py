@@ -9,7 +9,7 @@ import ipywidgets as w
 
 from ..render import MUTED, esc
 from .answers import WidgetAsker
-from .layout import button_layout, show_in
+from .layout import button_layout, show_in, task_words
 
 __all__ = ["HandleView", "Shown"]
 
@@ -29,6 +29,8 @@ class Shown(Protocol):
     def cancel(self) -> bool: ...
 
     def on_progress(self, listener: Callable[[float, float | None, str | None], None]) -> None: ...
+
+    def on_task(self, listener: Callable[[Any], None]) -> None: ...
 
     def add_done_callback(self, fn: Callable[[Any], object]) -> None: ...
 
@@ -57,6 +59,7 @@ class HandleView(w.VBox):  # type: ignore[misc]
             handle.asker = WidgetAsker(self.questions)
         self.cancel.on_click(lambda _b: handle.cancel())
         handle.on_progress(self._on_progress)
+        handle.on_task(self._on_task)
         handle.add_done_callback(self._on_done)
 
     def _on_progress(self, value: float, total: float | None, message: str | None) -> None:
@@ -65,6 +68,9 @@ class HandleView(w.VBox):  # type: ignore[misc]
         shown = f"{value:g}/{total:g}" if total else f"{value:g}"
         note = f" — {esc(message)}" if message else ""
         self.status.value = f"<span style='{MUTED}'>⏳ {esc(self.handle.name)} {shown}{note}</span>"
+
+    def _on_task(self, state: Any) -> None:
+        self.status.value = f"<span style='{MUTED}'>{esc(self.handle.name)} · {esc(task_words(state))}</span>"
 
     def _on_done(self, handle: Shown) -> None:
         self.cancel.layout.display = "none"

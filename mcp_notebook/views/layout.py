@@ -7,7 +7,7 @@ from typing import Any
 
 import ipywidgets as w
 
-__all__ = ["button_layout", "show_in"]
+__all__ = ["button_layout", "show_in", "task_words"]
 
 
 def show_in(output: w.Output, obj: Any) -> None:
@@ -23,3 +23,11 @@ def show_in(output: w.Output, obj: Any) -> None:
 def button_layout(min_width: str = "6.5em") -> w.Layout:
     """A button's layout in a row: its own width, never shrunk by its neighbours to "Can…"."""
     return w.Layout(width="auto", min_width=min_width, flex="0 0 auto")
+
+
+def task_words(state: Any) -> str:
+    """A running task in a few words: ``⏳ task ID: working — the server's message``."""
+    status = str(getattr(state, "status", "")).replace("_", " ")
+    message = getattr(state, "message", None)
+    note = f" — {message}" if message else ""
+    return f"⏳ task {getattr(state, 'task_id', '?')}: {status}{note}"

@@ -13,7 +13,7 @@ from ..background import CallHandle
 from ..render import MUTED, esc
 from ..views.answers import WidgetAsker
 from ..views.forms import SchemaForm
-from ..views.layout import button_layout, show_in
+from ..views.layout import button_layout, show_in, task_words
 from ._codegen import magic_code, python_code
 from ._common import CodeBox, History, Panel
 
@@ -246,6 +246,7 @@ class ToolsPanel(Panel):
         self.handle = handle
         handle.asker = WidgetAsker(self.questions)
         handle.on_progress(self._on_progress)
+        handle.on_task(self._on_task)
         handle.add_done_callback(self.guard(self._on_done))
 
     def _on_progress(self, value: float, total: float | None, message: str | None) -> None:
@@ -255,6 +256,10 @@ class ToolsPanel(Panel):
         note = f" — {esc(message)}" if message else ""
         shown = f"{value:g}/{total:g}" if total else f"{value:g}"
         self.status.value = f"<span style='{MUTED}'>⏳ {shown}{note}</span>"
+
+    def _on_task(self, state: Any) -> None:
+        # A tool that runs as a task: its id, status and the server's message (Cancel cancels it).
+        self.status.value = f"<span style='{MUTED}'>{esc(task_words(state))}</span>"
 
     def _cancel(self) -> None:
         if self.handle is not None and not self.handle.done():
