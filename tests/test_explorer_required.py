@@ -104,7 +104,7 @@ def test_get_sum_starts_empty_and_run_names_what_is_missing(everything: Explorer
     a, b = tools.form.field("a").control, tools.form.field("b").control
     assert a.value == "" and b.value == ""  # not 0.0
     tools.run.click()
-    assert tools.handle is None and len(everything.history.entries) == 0
+    assert tools.handle is None and len(everything.history) == 0
     error = one_line_error(everything)
     assert "missing required arguments a, b" in error and "nothing was sent" in error
     assert "required" in tools.form.field("a").error.value and "required" in tools.form.field("b").error.value
