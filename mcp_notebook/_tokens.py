@@ -17,13 +17,14 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+
+from ._private_files import write_private_json
 
 __all__ = ["FileTokenStorage", "MemoryTokenStorage", "NotebookTokenStorage", "token_dir", "token_path"]
 
@@ -182,20 +183,7 @@ class FileTokenStorage(NotebookTokenStorage):
 
     def _save(self, record: dict[str, Any]) -> None:
         record = {**record, "server": self.server_url, "saved_at": time.time()}
-        folder = self.path.parent
-        _private_dir(folder)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)  # created 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(record, f, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private_json(self.path, record)
 
     def forget(self) -> bool:
         try:
@@ -203,18 +191,3 @@ class FileTokenStorage(NotebookTokenStorage):
         except FileNotFoundError:
             return False
         return True
-
-
-def _private_dir(folder: Path) -> None:
-    """Create ``folder`` (and the missing folders above it) owner-only; tighten it if it exists."""
-    missing = []
-    here = folder
-    while not here.exists():
-        missing.append(here)
-        here = here.parent
-    for path in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            path.mkdir(mode=0o700)
-    with contextlib.suppress(OSError):  # not ours (a shared data dir): leave it
-        if folder.stat().st_mode & 0o077:
-            os.chmod(folder, 0o700)

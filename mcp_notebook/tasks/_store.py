@@ -13,19 +13,18 @@ protocol form, and the status last seen. Results are not kept: the server keeps 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .._private_files import write_private_json
 from ..call_history import redact
 
 __all__ = ["TaskRecord", "TaskStore", "notebook_name", "tasks_dir"]
@@ -167,28 +166,13 @@ class TaskStore:
         return [r for r in found if r is not None]
 
     def _write(self, records: list[TaskRecord]) -> None:
-        from .._tokens import _private_dir
-
         body = {
             "format": FORMAT,
             "version": VERSION,
             "notebook": notebook_name(),
             "tasks": [r.to_json() for r in records],
         }
-        folder = self.path.parent
-        _private_dir(folder)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)  # created 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(body, f, indent=1, default=str)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private_json(self.path, body)
 
     def __repr__(self) -> str:
         return f"<TaskStore {self.path}>"
