@@ -44,7 +44,7 @@ def test_connect_and_listings(with_demo):
     assert "query" in mcp(ip, "tools demo").names()
     all_tools = mcp(ip, "tools").to_dataframe()
     assert set(all_tools["server"]) == {"demo"}
-    assert len(mcp(ip, "resources demo")) == 5
+    assert len(mcp(ip, "resources demo")) == 6  # with the explore App's ui:// page
     assert len(mcp(ip, "templates")) == 1
     assert "compare" in mcp(ip, "prompts demo").names()
 
