@@ -70,6 +70,19 @@ const CSS = `
   color: var(--jp-ui-font-color2, #666); }
 `;
 
+// PostMessageTransport, minus one cost: it logs every window message that is not its frame's,
+// with the event, and pages post plenty (Lumino schedules work with postMessage: thousands a
+// second in Voilà). Messages from other windows are dropped here before it sees them.
+class FrameTransport extends PostMessageTransport {
+  constructor(frameWindow) {
+    super(frameWindow, frameWindow);
+    const listen = this.messageListener;
+    this.messageListener = (event) => {
+      if (event.source === frameWindow) listen(event);
+    };
+  }
+}
+
 function addStyle() {
   if (document.getElementById("mcpnb-app-style")) return;
   const style = document.createElement("style");
@@ -317,7 +330,7 @@ class AppView {
       this.sendCancelled();
     };
     this.bridge = bridge;
-    bridge.connect(new PostMessageTransport(target, target));
+    bridge.connect(new FrameTransport(target));
     return bridge;
   }
 
@@ -434,13 +447,16 @@ class AppView {
     const wasOpen = this.state === "open";
     this.state = "closing";
     if (bridge && wasOpen) {
+      // What the App made of ui/resource-teardown, kept on the element (tests and curious users read it).
       try {
-        await Promise.race([
-          bridge.teardownResource({ reason }),
-          new Promise((resolve) => setTimeout(resolve, TEARDOWN_WAIT_MS)),
+        this.root.dataset.teardown = await Promise.race([
+          bridge.teardownResource({ reason }).then(() => "answered"),
+          new Promise((resolve) => setTimeout(() => resolve("no answer"), TEARDOWN_WAIT_MS)),
         ]);
-      } catch {
-        // an App that fails its teardown is removed all the same
+      } catch (error) {
+        // The App answered with an error (many do not handle teardown: "Method not found"); it is
+        // removed all the same.
+        this.root.dataset.teardown = `answered with an error: ${error && error.message}`;
       }
     }
     if (bridge) bridge.close();
