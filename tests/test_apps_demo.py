@@ -37,7 +37,13 @@ def test_the_explorer_page_is_an_app_that_speaks_the_protocol(demo: Any) -> None
     for method in ("ui/initialize", "ui/notifications/initialized", "ui/notifications/size-changed", "tools/call"):
         assert f'"{method}"' in page, method
     assert re.search(r'name: "query"', page)  # filtering asks the server again
-    assert "<script src" not in page and "https://" not in page.split("<script>")[1]  # self-contained
+    # self-contained: it loads nothing; its one web address is a link the host opens if the user agrees
+    assert "<script src" not in page and "<link" not in page and "fetch(" not in page
+    found = set(re.findall(r"https?://[^\"' )]+", page.split("<script>")[1]))
+    assert found == {
+        "https://doi.org/10.1371/journal.pone.0090081",
+        "http://www.w3.org/2000/svg",
+    }  # a link, an XML namespace
 
 
 def test_the_apps_filter_is_a_query_call_of_the_demo(demo: Any, hub: Hub) -> None:

@@ -164,6 +164,80 @@ def test_cohort_heatmap_and_budget_allocator_live_in_jupyterlab(lab: Lab) -> Non
     expect(out_b.locator("iframe")).to_have_count(0)
 
 
+def test_the_demo_app_theme_consent_and_a_busy_kernel(lab: Lab) -> None:
+    """The demo's App: it follows JupyterLab's theme; a download and a link wait for the user's
+    yes in the host's bar; a click while a cell runs is answered when the cell ends (no deadlock)."""
+    expect = _expect()
+    cells = [
+        SETUP,
+        "explorer = %mcp call demo.explore species=Adelie\nexplorer",
+        "time.sleep(4)",
+        "print(json.dumps(explorer.app.context['structuredContent']), [p.name for p in explorer.app.saved])",
+    ]
+    lab.write_notebook("demo-app.ipynb", cells)
+    page = lab.open("demo-app.ipynb", viewport=TALL)
+    for i in range(2):
+        expect(lab.run_cell(i)).not_to_contain_text("Error")
+    out = lab.outputs(1)
+    app = app_in(out)
+    status = app.locator("#status")
+    expect(status).to_have_text("151 penguins · Adelie · all islands", timeout=30_000)
+    expect(app.locator("html")).to_have_attribute("data-theme", "light")
+
+    # A click while a cell runs: the App's request waits for the kernel, then is answered.
+    lab.cell(2).locator(".cm-content").first.click()
+    page.keyboard.press("Control+Enter")
+    expect(lab.cell(2).locator(".jp-InputPrompt")).to_have_text("[*]:")
+    app.locator("button[data-species=Gentoo]").click()
+    expect(status).to_have_text("asking the server…")
+    page.wait_for_timeout(1000)
+    expect(status).to_have_text("asking the server…")  # the kernel is busy: nothing answered yet
+    expect(status).to_have_text("123 penguins · Gentoo · all islands", timeout=30_000)
+    assert re.fullmatch(r"\[\d+\]:", lab.prompt(2)), lab.prompt(2)  # answered once the cell had ended
+
+    # A download: asked in the host's bar (outside the App's frame), saved only after "Save".
+    saved = lab.notebooks / "penguins-selection.csv"
+    app.locator("#download").click()
+    ask = out.locator(".mcpnb-app-ask")
+    expect(ask).to_contain_text("The App asks to save penguins-selection.csv")
+    assert not saved.exists()
+    ask.get_by_role("button", name="Save").click()
+    expect(status).to_have_text("saved penguins-selection.csv in the notebook's folder")
+    lines = saved.read_text().splitlines()
+    assert lines[0] == "species,island,bill_length_mm,bill_depth_mm" and len(lines) == 124
+    assert {line.split(",")[0] for line in lines[1:]} == {"Gentoo"}
+
+    # A link: the App cannot open windows; the host opens it when the user says so.
+    app.locator("#source").click()
+    expect(ask).to_contain_text("The App asks to open https://doi.org/10.1371/journal.pone.0090081")
+    # (the tab gets a stand-in page: this test reaches nothing outside the machine)
+    page.context.route("https://doi.org/**", lambda route: route.fulfill(status=200, body="the paper"))
+    with page.context.expect_page() as opened:
+        ask.get_by_role("button", name="Open").click()
+    opened.value.wait_for_load_state()
+    assert opened.value.url == "https://doi.org/10.1371/journal.pone.0090081"
+    assert opened.value.evaluate("() => window.opener") is None  # noopener: the tab cannot reach the notebook
+    opened.value.close()
+
+    # What the user picked, in the next cell.
+    app.locator("#keep").click()
+    expect(status).to_contain_text("sent to the notebook")
+    printed = lab.run_cell(3).inner_text()
+    assert '"species": "Gentoo"' in printed and '"count": 123' in printed, printed
+    assert printed.rstrip().endswith("['penguins-selection.csv']"), printed
+
+    # The theme: JupyterLab Dark reaches the App (host-context-changed with JupyterLab's colours).
+    page.get_by_role("menuitem", name="Settings").click()
+    page.locator(".lm-Menu-item", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-item", has_text="JupyterLab Dark").first.click()
+    expect(app.locator("html")).to_have_attribute("data-theme", "dark", timeout=30_000)
+    background = app.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
+    channels = [int(c) for c in re.findall(r"\d+", background)[:3]]
+    assert max(channels) < 80, background  # dark, from JupyterLab's --jp-layout-color0
+    out.scroll_into_view_if_needed()
+    lab.screenshot("apps-demo-dark.png")
+
+
 def test_a_hostile_app_reaches_nothing_in_either_sandbox(lab: Lab, tmp_path: Path) -> None:
     expect = _expect()
     marker = tmp_path / "secret-ran"
