@@ -229,8 +229,7 @@ def build_server() -> MCPServer:
         version="1.0",
         instructions=(
             "Palmer penguins data (344 rows). Use `query` to filter rows, `summarize` for statistics, "
-            "`plot` for a scatter plot (`explore` for an interactive one, an MCP App), `slow_count` to see "
-            "progress, `fail` to see a tool error, "
+            "`plot` for a scatter plot, `slow_count` to see progress, `fail` to see a tool error, "
             "`measure` and `classify` to map over rows."
         ),
     )
