@@ -387,6 +387,29 @@ def test_open_shows_the_app_first_and_gives_it_the_result_when_it_comes(host: An
         host.open(server, "shwo")
 
 
+def test_an_app_learns_when_its_call_fails_or_is_cancelled(host: Any, server: Any) -> None:
+    failed = host.open(server, "broken")
+    failed.handle.result(timeout=WAIT)
+    assert failed.result.is_error and failed.frame.tool_result["isError"] is True  # a tool error is a result
+    assert "broken on purpose" in failed._repr_mimebundle_()["text/plain"]
+    apps_server.released.clear()
+    held = host.open(server, "hold")
+    held.handle.cancel()
+    apps_server.released.set()
+    assert held.frame.tool_cancelled == "cancelled" and held.result is None
+    assert "cancelled" in held._repr_mimebundle_()["text/plain"]
+
+
+def test_present_for_async_callers(host: Any, server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    monkeypatch.setattr("mcp_notebook.apps.widgets_available", lambda: True)
+    shown = server.call("show")
+    view = asyncio.run(apps.apresent(host, server, shown))
+    assert isinstance(view, apps.AppView) and view.frame.tool_result is not None
+    assert asyncio.run(apps.apresent(host, server, server.call("echo"))) is None
+
+
 def test_the_apps_of_a_connection_are_torn_down_when_it_closes(host: Any, server: Any, hub: Hub) -> None:
     view = host.view(server, "show", {}, server.call("show"))
     fake = wired(view)

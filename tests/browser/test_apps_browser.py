@@ -25,7 +25,7 @@ import pytest
 
 from tests.peers import budget_allocator_bin, cohort_heatmap_bin
 
-from .lab import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Lab
+from .lab import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Lab, free_port
 from .test_voila import voila
 
 pytestmark = [pytest.mark.browser, pytest.mark.peers]
@@ -173,6 +173,8 @@ def test_the_demo_app_theme_consent_and_a_busy_kernel(lab: Lab) -> None:
         "explorer = %mcp call demo.explore species=Adelie\nexplorer",
         "time.sleep(4)",
         "print(json.dumps(explorer.app.context['structuredContent']), [p.name for p in explorer.app.saved])",
+        # a proxy the browser cannot reach (a remote kernel, a port nobody serves): srcdoc instead
+        f"dream = %mcp call demo.explore island=Dream\ndream.app.frame.proxy_port = {free_port()}\ndream",
     ]
     lab.write_notebook("demo-app.ipynb", cells)
     page = lab.open("demo-app.ipynb", viewport=TALL)
@@ -225,6 +227,11 @@ def test_the_demo_app_theme_consent_and_a_busy_kernel(lab: Lab) -> None:
     printed = lab.run_cell(3).inner_text()
     assert '"species": "Gentoo"' in printed and '"count": 123' in printed, printed
     assert printed.rstrip().endswith("['penguins-selection.csv']"), printed
+
+    # An unreachable sandbox proxy: after a few seconds the App runs in the srcdoc sandbox instead.
+    fallback = lab.run_cell(4)
+    expect(fallback.locator(".mcpnb-app")).to_have_attribute("data-sandbox", "srcdoc", timeout=30_000)
+    expect(app_in(fallback).locator("#status")).to_have_text(re.compile(r"^\d+ penguins · all species · Dream$"))
 
     # The theme: JupyterLab Dark reaches the App (host-context-changed with JupyterLab's colours).
     page.get_by_role("menuitem", name="Settings").click()

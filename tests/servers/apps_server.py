@@ -3,8 +3,8 @@
 ``show`` has an App (``ui://apps-test/app.html``, with a declared CSP); ``refresh`` may be called
 only from Apps (visibility ``["app"]``); ``secret`` only by the user or a model (``["model"]``);
 ``echo`` by anyone; ``caps`` returns the ``extensions`` the client declared; ``plain`` has a
-``ui://`` resource of the wrong MIME type; ``hold`` waits until the test lets it go (in process
-only). Resources: the App, a text file to download by link, the wrongly typed page.
+``ui://`` resource of the wrong MIME type; ``hold`` (with the App) waits until the test lets it go
+(in process only); ``broken`` (with the App) fails. Resources: the App, a text file to download by link, the wrongly typed page.
 ``build_server()`` for in-process use, ``python apps_server.py`` for stdio.
 """
 
@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 
 APP_URI = "ui://apps-test/app.html"
 WRONG_URI = "ui://apps-test/not-an-app.html"
@@ -61,14 +62,19 @@ def build_server() -> MCPServer:
         """Names a ui:// resource that is not an App."""
         return "plain"
 
-    @mcp.tool()
+    @mcp.tool(meta={"ui": {"resourceUri": APP_URI}})
     async def hold() -> str:
-        """Waits until the test sets ``released`` (in process only)."""
+        """Waits until the test sets ``released`` (in process only); has an App."""
         import anyio
 
         while not released.is_set():
             await anyio.sleep(0.01)
         return "released"
+
+    @mcp.tool(meta={"ui": {"resourceUri": APP_URI}})
+    def broken() -> str:
+        """Has an App, and fails."""
+        raise ToolError("broken on purpose")
 
     @mcp.resource(APP_URI, name="app", mime_type=APP_MIME, meta={"ui": {"csp": CSP, "prefersBorder": True}})
     def app() -> str:
