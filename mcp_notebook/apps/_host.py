@@ -131,17 +131,20 @@ class AppHost:
         handle.add_done_callback(view._finished)
         return view
 
-    def present(self, server: Any, result: Any) -> AppView | str | None:
+    def present(self, server: Any, result: Any, entry: Any = None) -> AppView | str | None:
         """What a finished call shows besides its result: its ``AppView`` when the tool has an App
         and one can be shown here; a one-line note when it has one that cannot (no widget front
         end, or the resource is no App: the note says which); None when the tool has no App.
 
-        Call it before attaching its value to the result: the view renders the result as it is.
+        ``entry`` is the tool as listed, when the caller has it at hand (the connection's cached
+        listing): then a call of a tool without an App costs nothing more. Call it before attaching
+        its value to the result: the view renders the result as it is.
         """
-        try:
-            entry = self.tool_entry(server, result.tool)
-        except UsageProblem:
-            return None
+        if entry is None:
+            try:
+                entry = self.tool_entry(server, result.tool)
+            except UsageProblem:
+                return None
         uri = ui_resource_uri(entry)
         if uri is None:
             return None
