@@ -12,7 +12,18 @@ import mcp_types as types
 from . import frames, schema_frames, text_tables
 from .render import MUTED, esc
 
-__all__ = ["content_words", "duration", "head", "json_like", "mimebundle", "parquet_blob", "path_format", "text_table"]
+__all__ = [
+    "NOTE_STYLE",
+    "content_words",
+    "duration",
+    "head",
+    "json_like",
+    "mimebundle",
+    "parquet_blob",
+    "path_format",
+    "text_table",
+    "with_note",
+]
 
 
 def mimebundle(
@@ -99,3 +110,17 @@ def text_table(text: str, kind: str | None, limit: int) -> tuple[list[str], list
         return None
     total = max(text.count("\n") - (0 if text.endswith("\n") else -1) - 1, len(rows) - 1)
     return rows[0], rows[1:], total
+
+
+NOTE_STYLE = "color:#777;font-size:90%;margin-top:4px"
+
+
+def with_note(bundle: dict[str, Any], note: str) -> dict[str, Any]:
+    """A result's display ``bundle`` with ``note`` (one line) added to its text and HTML forms."""
+    out = dict(bundle)
+    if "text/plain" in out:
+        out["text/plain"] = f"{out['text/plain']}\n{note}"
+    if "text/html" in out:
+        line = esc(note)
+        out["text/html"] = f'{out["text/html"]}<div class="mcpnb-app-note" style="{NOTE_STYLE}">{line}</div>'
+    return out

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from mcp_types import LoggingLevel
 
-from . import tasks
+from . import apps, tasks
 from ._inbox import Inbox, caller_inbox
 from ._log import LOG_LEVELS
 from ._runtime import Runtime
@@ -66,6 +66,7 @@ class Engine:
         self.settings = settings or Settings()
         self.events = Events()
         self.registry = Registry(self.events)
+        self._apps: apps.AppHost | None = None
         self.task_book = tasks.TaskBook()
         """This notebook's tasks: their durable records, and the ttl asked for new ones (``tasks``)."""
         self._exit_hook_lock = threading.Lock()
@@ -109,6 +110,23 @@ class Engine:
         finally:
             for conn in conns:
                 conn.kill()
+
+    def on(self, event: str, fn: Callable[..., Any]) -> Callable[[], None]:
+        """Call ``fn(**details)`` on each ``event``; returns an undo."""
+        return self.events.on(event, fn)
+
+    @property
+    def apps(self) -> apps.AppHost:
+        """The MCP Apps host of this hub's servers (made on first use)."""
+        if self._apps is None:
+            self._apps = apps.AppHost(self)
+        return self._apps
+
+    def close_apps(self) -> None:
+        """Close every App and stop the sandbox proxy, if any was started."""
+        if self._apps is not None:
+            self._apps.close()
+            self._apps = None
 
     def request_timeout(self, given: float | None) -> float | None:
         """The timeout of one request: the one given, else the setting."""

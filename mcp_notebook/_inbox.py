@@ -14,10 +14,10 @@ import contextvars
 import logging
 import queue
 import time
-from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
-__all__ = ["Inbox", "as_caller", "caller_inbox", "set_caller"]
+__all__ = ["Inbox", "caller_inbox", "set_caller"]
 
 T = TypeVar("T")
 log = logging.getLogger("mcp_notebook")
@@ -92,9 +92,3 @@ def _call_quietly(fn: Callable[[], object]) -> None:
 def set_caller(inbox: Inbox) -> None:
     """Make ``inbox`` the caller's inbox of the running task (and of the tasks it creates)."""
     _CALLER.set(inbox)
-
-
-async def as_caller(coro: Coroutine[Any, Any, T], inbox: Inbox) -> T:
-    """``coro``, run with ``inbox`` as its caller's inbox."""
-    _CALLER.set(inbox)
-    return await coro

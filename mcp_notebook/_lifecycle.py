@@ -22,7 +22,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from . import _failures as words
-from . import tasks
+from . import apps, tasks
 from ._catalog import Catalog
 from ._log import ConnectionLog, capture_sdk_logs, sdk_logs_to
 from ._sdk_client import SessionClient, keep_invalid_results
@@ -233,7 +233,8 @@ class Lifecycle:
             list_roots_callback=answers.on_list_roots if answers.offers_roots else None,
             message_handler=self._on_message,
             client_info=types.Implementation(name=self.options.client_name, version=__version__),
-            extensions=tasks.client_extensions(),  # the 2026-07-28 tasks extension
+            # the 2026-07-28 tasks extension, and io.modelcontextprotocol/ui: this client hosts MCP Apps
+            extensions=[*tasks.client_extensions(), apps.client_extension()],
         )
 
     async def close(self, grace: float = CLOSE_GRACE) -> None:

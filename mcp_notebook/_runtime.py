@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Generic, TypeVar
 
-from ._inbox import Inbox, as_caller, caller_inbox, set_caller
+from ._inbox import Inbox, caller_inbox, set_caller
 from .errors import Interrupted, McpNotebookError
 
 __all__ = ["Inbox", "Runtime", "WrongThread", "caller_inbox"]
@@ -124,27 +125,32 @@ class Runtime:
 
         ``inbox`` is told when it ends; ``caller`` is where the coroutine's posts go (by default,
         the loop it runs on)."""
-        if caller is not None:
-            coro = as_caller(coro, caller)
         job: _Job[T] = _Job()
         if inbox is not None:
             job.finished = _Finished(inbox)
         loop = self.loop
         try:
-            loop.call_soon_threadsafe(self._begin, job, coro)
+            loop.call_soon_threadsafe(self._begin, job, coro, caller)
         except RuntimeError:  # the loop closed under us (interpreter shutdown)
             coro.close()
             raise
         return job
 
-    def _begin(self, job: _Job[T], coro: Coroutine[Any, Any, T]) -> None:
+    def _begin(self, job: _Job[T], coro: Coroutine[Any, Any, T], caller: Inbox | None = None) -> None:
         # The job stays PENDING until it settles, so ``job.cancel()`` works from any thread at
         # any time; its done-callback forwards the cancellation to the task.
         if job.cancelled():
             coro.close()
             _announce(job)
             return
-        task = self.loop.create_task(coro)
+        if caller is None:
+            task = self.loop.create_task(coro)
+        else:
+            # The task starts in a copy of the context that names its caller's inbox (a task copies
+            # the context it is created in), so the coroutine itself needs no wrapper.
+            context = contextvars.copy_context()
+            context.run(set_caller, caller)
+            task = context.run(self.loop.create_task, coro)
         job.task = task
         task.add_done_callback(lambda t: _settle(job, t))
         job.add_done_callback(lambda j: self._cancel_soon(task) if j.cancelled() else None)
@@ -212,7 +218,7 @@ class Runtime:
         running = asyncio.get_running_loop()
         if running is self._loop:
             return await coro
-        return await asyncio.wrap_future(self.submit(as_caller(coro, Inbox(running))))
+        return await asyncio.wrap_future(self.submit(coro, caller=Inbox(running)))
 
 
 class _Call(Generic[T]):

@@ -20,6 +20,7 @@ from ._input_asker import InputAsker
 from ._jsonable import jsonable
 from ._runtime import Inbox, caller_inbox
 from ._server_base import ServerBase
+from .apps import visible_to_model
 from .background import CallHandle
 from .errors import UsageProblem
 from .events import CANCELLED, ended_status
@@ -37,17 +38,19 @@ class ServerOperations(ServerBase):
 
     # -- listings ---------------------------------------------------------------------------------
 
-    async def _tools(self, refresh: bool, timeout: float | None) -> ToolList:
+    async def _tools(self, refresh: bool, timeout: float | None, every: bool) -> ToolList:
         conn = self.connection
         found = await conn.catalog.tools(refresh=refresh, timeout=self._timeout(timeout))
-        return ToolList(found.values(), server=self.name, offered=conn.offers("tools"))
+        shown = [t for t in found.values() if every or visible_to_model(t)]
+        return ToolList(shown, server=self.name, offered=conn.offers("tools"), hidden=len(found) - len(shown))
 
-    def tools(self, refresh: bool = False, *, timeout: float | None = None) -> ToolList:
-        """The server's tools (cached; ``refresh=True`` asks again)."""
-        return self._block(self._tools(refresh, timeout), f"listing the tools of {self.name}")
+    def tools(self, refresh: bool = False, *, timeout: float | None = None, all: bool = False) -> ToolList:
+        """The server's tools (cached; ``refresh=True`` asks again). Tools only the server's MCP Apps
+        may call are left out, saying how many, unless ``all``."""
+        return self._block(self._tools(refresh, timeout, all), f"listing the tools of {self.name}")
 
-    async def atools(self, refresh: bool = False, *, timeout: float | None = None) -> ToolList:
-        return await self._hop(self._tools(refresh, timeout))
+    async def atools(self, refresh: bool = False, *, timeout: float | None = None, all: bool = False) -> ToolList:
+        return await self._hop(self._tools(refresh, timeout, all))
 
     def cached_tools(self) -> dict[str, types.Tool]:
         """The tools as last listed, by name, without a request (empty before the first listing)."""
@@ -158,6 +161,7 @@ class ServerOperations(ServerBase):
         retries: int = 0,
         retry_unsafe: bool = False,
         as_task: bool | None = None,
+        app: bool = True,
         **kwargs: Any,
     ) -> ToolResult:
         """Call ``tool`` with ``arguments`` (a mapping) and/or keyword arguments.
@@ -169,12 +173,14 @@ class ServerOperations(ServerBase):
         (``as_task=True`` asks for one where tasks are optional) and is waited for like a call; an
         interrupt then detaches (``Detached``: the task keeps running, ``server.task(id)`` gets it
         back). A tool whose own arguments are called ``timeout``, ``progress``, ``validate``,
-        ``retries``, ``retry_unsafe`` or ``as_task`` takes them through the mapping.
+        ``retries``, ``retry_unsafe`` or ``as_task`` takes them through the mapping. A tool with an MCP
+        App shows it live (``result.app``; ``app=False`` does not).
         """
         __tracebackhide__ = True
         work = self._call(tool, arguments, kwargs, timeout=timeout, progress=progress, validate=validate,
                           retries=retries, retry_unsafe=retry_unsafe, as_task=as_task)  # fmt: skip
-        return self._block(work, f"{self.name}.{tool}")
+        result = self._block(work, f"{self.name}.{tool}")
+        return self._present(result) if app else result
 
     async def acall(
         self,
@@ -188,11 +194,19 @@ class ServerOperations(ServerBase):
         retries: int = 0,
         retry_unsafe: bool = False,
         as_task: bool | None = None,
+        app: bool = True,
         **kwargs: Any,
     ) -> ToolResult:
         work = self._call(tool, arguments, kwargs, timeout=timeout, progress=progress, validate=validate,
                           retries=retries, retry_unsafe=retry_unsafe, as_task=as_task)  # fmt: skip
-        return await self._hop(work)
+        result = await self._hop(work)
+        return await self._apresent(result) if app else result
+
+    def _present(self, result: ToolResult) -> ToolResult:
+        return result  # Apps (``_server_extensions``) show a tool's App here
+
+    async def _apresent(self, result: ToolResult) -> ToolResult:
+        return result
 
     def submit(
         self,

@@ -13,6 +13,11 @@ Events and what the callback gets (keyword arguments):
   (the SDK's ``GetPromptResult``) when it is ``ok``
 - ``progress`` — server, tool, progress, total, message; ``log`` — server, level, text
 - ``list_changed`` — server, kind (``tools``, ``prompts`` or ``resources``)
+- ``app`` — server, tool, kind, data, app (the ``AppView``): an MCP App shown in a cell
+  (``mcp_notebook.apps``) ``opened``; sent a ``message`` (data: role, content, text) or a
+  ``context`` update (data: context); logged a line (``log``: level, logger, data); had a ``link``
+  opened (url) or a ``download`` saved (paths) after the user agreed; had a request ``refused``
+  (method, why); was ``closed`` (reason)
 
 Every call that was started emits its event once, however it ended: an interrupt or a
 ``cancel()`` gives ``cancelled``, a timeout ``timeout`` (``ended_status`` says which).
@@ -41,6 +46,7 @@ EVENTS = (
     "progress",
     "log",
     "list_changed",
+    "app",
 )
 log = logging.getLogger("mcp_notebook")
 FAILED, CANCELLED, TIMEOUT = "failed", "cancelled", "timeout"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import config, hostconfig, mapping, search, tasks
+from . import apps, config, hostconfig, mapping, search, tasks
 from ._engine import DEFAULT_TIMEOUT, EXIT_BUDGET, Engine, Setting, Settings, checked_level, warm_up
 from ._runtime import Runtime, caller_inbox
 from ._server_base import server_row
@@ -293,18 +293,21 @@ class Hub:
             self.events.emit("disconnected", server=conn.name, reason="closed")
         return len(closed)
 
-    async def _every_tool(self) -> list[tuple[str, Any]]:
+    async def _every_tool(self, every: bool = False) -> list[tuple[str, Any]]:
+        """(server, tool) for every ready connection; app-only tools left out unless ``every``."""
         found: list[tuple[str, Any]] = []
         for conn in self._engine.registry.all():
             if conn.state is State.READY and mapping.WORKER_SEPARATOR not in conn.name:
                 tools = await conn.catalog.tools(timeout=self._engine.settings.timeout)
                 found += [(conn.name, t) for t in tools.values()]
-        return found
+        return [(name, t) for name, t in found if every or apps.visible_to_model(t)]
 
-    def all_tools(self) -> ToolList:
-        """Every tool of every ready connection, with a ``server`` column."""
-        found = self._engine.block(self._every_tool(), "listing every tool")
-        return ToolList([t for _, t in found], servers=[name for name, _ in found])
+    def all_tools(self, *, all: bool = False) -> ToolList:
+        """Every tool of every ready connection, with a ``server`` column (app-only ones with ``all``)."""
+        found = self._engine.block(self._every_tool(True), "listing every tool")
+        shown = [(name, t) for name, t in found if all or apps.visible_to_model(t)]
+        hidden = len(found) - len(shown)
+        return ToolList([t for _, t in shown], servers=[name for name, _ in shown], hidden=hidden)
 
     @property
     def task_book(self) -> tasks.TaskBook:
@@ -332,7 +335,8 @@ class Hub:
         self._engine.close_all(budget)
 
     def close(self) -> None:
-        """Close every connection, then stop this hub's loop thread (it starts again if used)."""
+        """Close every connection and App, then stop this hub's loop thread (it starts again if used)."""
+        self._engine.close_apps()
         self.close_all()
         self._engine.runtime.stop()
 

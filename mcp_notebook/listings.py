@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from . import render
 from ._schema import describe_params
+from .apps import marker
 from .errors import UsageProblem, did_you_mean
 from .render import esc
 from .results import mimebundle
@@ -130,12 +131,24 @@ class ToolList(Listing[Any]):
     noun = "tools"
 
     def __init__(
-        self, items: Iterable[Any], server: str = "", servers: Sequence[str] | None = None, *, offered: bool = True
+        self,
+        items: Iterable[Any],
+        server: str = "",
+        servers: Sequence[str] | None = None,
+        *,
+        offered: bool = True,
+        hidden: int = 0,
     ) -> None:
         super().__init__(items, server, offered=offered)
         self.servers = list(servers) if servers is not None else None
+        self.hidden = hidden
+        """Tools left out because only an MCP App may call them (``all=True`` / ``--all`` shows them)."""
+        columns: tuple[str, ...] = type(self).columns
         if self.servers is not None:
-            self.columns = ("server", *type(self).columns)  # type: ignore[misc,assignment]
+            columns = ("server", *columns)
+        if any(marker(t) for t in self.items):  # a column for the tools with an MCP App, when there are any
+            columns = (*columns, "app")
+        self.columns = columns  # type: ignore[misc,assignment]
 
     def row(self, item: Any) -> dict[str, Any]:
         index = self.items.index(item)
@@ -148,6 +161,7 @@ class ToolList(Listing[Any]):
             "description": (tool.description or "").strip(),
             "arguments": describe_params(tool.input_schema),
             "annotations": _annotations(tool),
+            "app": marker(tool),
         }
         if self.servers is not None:
             out["server"] = self.servers[index]
@@ -162,12 +176,15 @@ class ToolList(Listing[Any]):
         return pd.DataFrame(self.rows(), columns=[*self.columns, "annotations"])
 
     def _title(self) -> str:
+        title = super()._title()
         # A call of these runs as a task (it may outlive the cell): the header says which they are.
         waiting = [t.name for t in self.items if needs_tasks(t)]
-        if not waiting:
-            return super()._title()
-        names = ", ".join(waiting[:5]) + (", …" if len(waiting) > 5 else "")
-        return f"{super()._title()} · {names} {NEEDS_TASKS} (a call runs as one)"
+        if waiting:
+            names = ", ".join(waiting[:5]) + (", …" if len(waiting) > 5 else "")
+            title += f" · {names} {NEEDS_TASKS} (a call runs as one)"
+        if self.hidden:
+            title += f" · {self.hidden} more only its Apps may call (--all, all=True shows them)"
+        return title
 
 
 class ResourceList(Listing[Any]):

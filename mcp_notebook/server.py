@@ -2,7 +2,8 @@
 
 Every method blocks (interrupt-safe) and has an awaitable twin (``a``-prefixed). The handle
 follows its name: after ``%mcp reconnect demo``, an old ``demo`` handle uses the new connection.
-Listing, calling, reading and prompting are in ``_server_ops``; this file adds data work (``map``,
+Listing, calling, reading and prompting are in ``_server_ops``, tasks and Apps in
+``_server_extensions``; this file adds data work (``map``,
 ``read_many``, ``watch``), what the user changes while connected (roots, log level), and the
 connection's life (``close``, ``reconnect``, ``logout``).
 """
@@ -19,10 +20,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from mcp_types import LoggingLevel
 
-from . import _calling, mapping, tasks
-from ._jsonable import jsonable
+from . import _calling, mapping
 from ._log import LOG_LEVELS
-from ._server_ops import ServerOperations
+from ._server_extensions import ServerExtensions
 from .config import root_paths
 from .connection import Connection, State
 from .errors import McpNotebookError, UsageProblem
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["Server"]
 
 
-class Server(ServerOperations):
+class Server(ServerExtensions):
     """A connected MCP server. Every method blocks (interrupt-safe); ``a``-prefixed twins await.
 
     The handle follows its name: after ``%mcp reconnect demo``, an old ``demo`` handle uses the
@@ -163,40 +163,6 @@ class Server(ServerOperations):
         if not isinstance(auth, OAuthAuth):
             raise UsageProblem(f"{self.name!r} does not sign in with OAuth; there is nothing to log out of")
         return auth.logout()
-
-    # -- tasks (mcp_notebook.tasks) -------------------------------------------------------------------
-
-    def start_task(
-        self,
-        tool: str,
-        arguments: Mapping[str, Any] | None = None,
-        /,
-        *,
-        timeout: float | None = None,
-        ttl: float | None = None,
-        validate: bool = True,
-        **kwargs: Any,
-    ) -> tasks.TaskHandle:
-        """Start ``tool`` as a task and return its ``TaskHandle`` at once; the task runs on the server
-        (``ttl``: the seconds it should keep it). ``.result()`` waits for it, here or after a restart."""
-        args = jsonable({**(arguments or {}), **kwargs})
-        return tasks.start_task(self._engine, self.name, tool, args, timeout=self._timeout(timeout), ttl=ttl,
-                                validate=validate)  # fmt: skip
-
-    def runs_as_task(self, tool: str, as_task: bool | None = None) -> bool:
-        """Whether a call of ``tool`` (with ``as_task``) runs as a task; refuses an ``as_task`` the
-        server or tool cannot honour. A 2026-07-28 server with the tasks extension decides per call:
-        True there means it may."""
-        plan = tasks.plan(self.connection, tool, as_task, self._timeout(None))
-        return self._block(plan, f"looking up {tool}") is not None
-
-    def task(self, task_id: str) -> tasks.TaskHandle:
-        """The handle of a task on this server (one this notebook started, even before a restart)."""
-        return tasks.reattach(self._engine, self.name, task_id)
-
-    def tasks(self, *, refresh: bool = True) -> tasks.TaskList:
-        """The tasks this notebook started on this server (see ``Hub.tasks``)."""
-        return tasks.list_tasks(self._engine, self.name, refresh)
 
     # -- data work: a tool over rows, many reads at once ------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import mcp_types as types
 
 from . import frames, render, schema_frames, table_choice, text_tables, tool_views
-from ._bundles import content_words, duration, head, json_like, mimebundle, parquet_blob, path_format
+from ._bundles import content_words, duration, head, json_like, mimebundle, parquet_blob, path_format, with_note
 from .errors import ToolFailed, UsageProblem
 from .render import MUTED, Limits, esc
 
@@ -57,6 +57,9 @@ class ToolResult:
         self.output_schema = output_schema
         """The tool's ``outputSchema`` when it has one: ``to_dataframe()`` takes dtypes from it."""
         self._parts: tuple[Limits, list[dict[str, Any]]] | None = None
+        self.app: Any = None
+        """The tool's MCP App, when it has one: its live view (``apps.AppView``, what the result
+        displays as, the result folded below it), or the one line saying why it cannot show here."""
 
     @property
     def name(self) -> str:
@@ -236,9 +239,13 @@ class ToolResult:
 
     @property
     def _ipython_display_(self) -> Callable[[], None] | None:
+        if self.app is not None and not isinstance(self.app, str):
+            return None  # the App's view is one output: _repr_mimebundle_
         parts = self.display_parts()
         if len(parts) < 2:
             return None
+        if isinstance(self.app, str):
+            parts = [*parts[:-1], with_note(parts[-1], self.app)]
 
         def show() -> None:
             import IPython.display
@@ -311,12 +318,18 @@ class ToolResult:
     def _repr_mimebundle_(
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **kwargs: Any
     ) -> dict[str, Any]:
+        shown = self.app
+        if shown is not None and not isinstance(shown, str):
+            bundle: dict[str, Any] = shown._repr_mimebundle_(include, exclude)
+            return bundle
         parts = self.display_parts()
         if len(parts) == 1:
-            return mimebundle(dict(parts[0]), include, exclude)
-        # Where one bundle is all there can be (a list of results, a widget's output): everything in
-        # one HTML, pictures inline, Markdown as typed.
-        return mimebundle(self._one_bundle(self._visible_blocks(), self.display_limits), include, exclude)
+            one = dict(parts[0])
+        else:
+            # Where one bundle is all there can be (a list of results, a widget's output): everything
+            # in one HTML, pictures inline, Markdown as typed.
+            one = self._one_bundle(self._visible_blocks(), self.display_limits)
+        return mimebundle(with_note(one, shown) if shown else one, include, exclude)
 
     def _one_bundle(self, blocks: list[Any], limits: Limits) -> dict[str, Any]:
         bundle: dict[str, Any] = {"text/plain": self._text_view(blocks, limits)}

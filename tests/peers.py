@@ -69,6 +69,16 @@ def filesystem_bin() -> Path:
     return node_peer_bin("@modelcontextprotocol/server-filesystem", "mcp-server-filesystem")
 
 
+def cohort_heatmap_bin() -> Path:
+    """``@modelcontextprotocol/server-cohort-heatmap`` (an MCP App server): start it with ``--stdio``."""
+    return node_peer_bin("@modelcontextprotocol/server-cohort-heatmap", "mcp-cohort-heatmap-server")
+
+
+def budget_allocator_bin() -> Path:
+    """``@modelcontextprotocol/server-budget-allocator`` (an MCP App server): start it with ``--stdio``."""
+    return node_peer_bin("@modelcontextprotocol/server-budget-allocator", "mcp-budget-allocator-server")
+
+
 def memory_bin() -> Path:
     """``@modelcontextprotocol/server-memory``: give it ``MEMORY_FILE_PATH`` in its env, always."""
     return node_peer_bin("@modelcontextprotocol/server-memory", "mcp-server-memory")

@@ -35,6 +35,7 @@ pytestmark = [pytest.mark.kernel, pytest.mark.timeout(420)]
 
 ROOT = Path(__file__).resolve().parent.parent
 EVERYTHING = Path(".mcp-peers", "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js")
+APP_SERVERS = ("mcp-cohort-heatmap-server", "mcp-budget-allocator-server")
 STEP_TIMEOUT = 300  # seconds for one install step (about 30 s here for requirements.txt)
 
 
@@ -160,6 +161,8 @@ def test_binder_environment_runs_the_notebooks(tmp_path: Path, monkeypatch: pyte
     assert (repo / "notebooks" / "quickstart.ipynb").is_file()
     everything = repo / EVERYTHING
     assert everything.is_file() == have_npm
+    for app_server in APP_SERVERS:  # notebooks/apps.ipynb finds them there
+        assert (repo / ".mcp-peers" / "node_modules" / ".bin" / app_server).is_file() == have_npm, app_server
 
     # 3. binder/start wraps what it is given and says where server-everything is
     assert os.access(repo / "binder" / "start", os.X_OK), "binder/start must be executable"

@@ -44,7 +44,7 @@ def test_connect_and_listings(with_demo):
     assert "query" in mcp(ip, "tools demo").names()
     all_tools = mcp(ip, "tools").to_dataframe()
     assert set(all_tools["server"]) == {"demo"}
-    assert len(mcp(ip, "resources demo")) == 5
+    assert len(mcp(ip, "resources demo")) == 6  # with the explore App's ui:// page
     assert len(mcp(ip, "templates")) == 1
     assert "compare" in mcp(ip, "prompts demo").names()
 
@@ -134,11 +134,11 @@ def test_mistakes_end_as_one_line(shared_shell, line, cell, words):
     assert mcp(ip, "call demo.echo text=ok").text == "ok"  # nothing was lost
 
 
-def test_only_call_and_prompt_take_a_cell_body(shared_shell):
+def test_only_call_app_and_prompt_take_a_cell_body(shared_shell):
     from mcp_notebook.magics._commands import COMMANDS
 
     takes = sorted(name for name, cmd in COMMANDS.items() if cmd.takes_body)
-    assert takes == ["call", "prompt"]
+    assert takes == ["app", "call", "prompt"]
     for name in sorted(set(COMMANDS) - set(takes)):
         with pytest.raises(UsageError, match=f"%%mcp {name} takes no cell body"):
             mcp(shared_shell, name, "limit: 5")  # refused before anything runs, whatever the command

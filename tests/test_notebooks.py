@@ -52,6 +52,7 @@ def test_quickstart():
     assert "Gentoo" in outputs_of(nb, "summary.to_dataframe()")
     assert "data:image/svg+xml;base64," in outputs_of(nb, "%mcp call demo.plot")
     assert "<audio controls" in outputs_of(nb, "%mcp call demo.tone")
+    assert "151 penguins (Adelie)" in outputs_of(nb, "explorer = %mcp call demo.explore")  # the result under its App
     assert "CC0" in outputs_of(nb, "%mcp read demo demo://about.md")
     assert "344" in outputs_of(nb, "penguins = %mcp read")
     density = [o for c in nb.cells if c.source.endswith("bill-density.png") for o in c.outputs]

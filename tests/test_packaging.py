@@ -68,17 +68,27 @@ def test_wheel_and_sdist_build_install_and_work(tmp_path: Path) -> None:
         "mcp_notebook/demo/data/penguins.csv",
         "mcp_notebook/magics/__init__.py",
         "mcp_notebook/widgets/__init__.py",
+        "mcp_notebook/apps/static/host.js",  # the MCP Apps front end, built by scripts/build-apps-bundle
+        "mcp_notebook/apps/static/sandbox.html",
+        "mcp_notebook/apps/static/THIRD-PARTY-NOTICES.txt",
+        "mcp_notebook/demo/penguins_app.html",
     ):
         assert needed in names, f"{needed} is not in the wheel"
+    assert not any(n.startswith("js/") for n in names)  # the bundle's sources ship in the sdist only
     assert not any(n.startswith(("tests/", "notebooks/")) for n in names)
     assert "Requires-Dist: mcp<3,>=2.3" in metadata and "Requires-Python: >=3.10" in metadata
     assert "# mcp_notebook" in metadata  # README.md is the long description
 
     with tarfile.open(sdist) as tar:
         members = {m.name.split("/", 1)[1] for m in tar.getmembers() if "/" in m.name}
-    for needed in ("pyproject.toml", "README.md", "mcp_notebook/demo/data/penguins.csv", "notebooks/quickstart.ipynb"):
+    for needed in (
+        "pyproject.toml", "README.md", "mcp_notebook/demo/data/penguins.csv", "notebooks/quickstart.ipynb",
+        "js/apps-host/package-lock.json", "js/apps-host/src/host.js", "scripts/build-apps-bundle",
+    ):  # fmt: skip
         assert needed in members, f"{needed} is not in the sdist"
-    assert not any(m.startswith((".peers/", ".venv/")) or "__pycache__" in m for m in members)
+    assert not any(
+        m.startswith((".peers/", ".venv/", "js/apps-host/node_modules/")) or "__pycache__" in m for m in members
+    )
 
     # A fresh environment with the wheel and its dependencies, nothing else.
     venv = tmp_path / "venv"

@@ -234,7 +234,7 @@ def shown(output: w.Output, mime: str | None = None) -> str:
 def test_pick_fill_run_and_copy(explorer, ip):
     ex = explorer
     assert ex.tabs.selected_index == 1 and ex.pick.value == "demo"
-    assert "14 of 14 tools" in ex.tools.count.value
+    assert "15 of 15 tools" in ex.tools.count.value
     run_tool(ex, "query", species="Gentoo", limit=3)
     html = shown(ex.tools.result)
     assert html.count("Gentoo") >= 3 and "mcpnb-result" in html
@@ -375,7 +375,7 @@ def test_connect_and_disconnect_from_the_servers_tab(explorer):
     assert ex.servers.wait_idle()
     assert ex.pick.value == "second" and "second" in ex.pick.options
     assert "second" in ex.servers.table.value
-    assert ex.wait_idle() and "14 of 14 tools" in ex.tools.count.value
+    assert ex.wait_idle() and "15 of 15 tools" in ex.tools.count.value
     ex.servers.disconnect.click()
     assert ex.servers.wait_idle()
     assert "second" not in ex.pick.options and ex.pick.value == "demo"

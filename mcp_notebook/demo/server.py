@@ -4,7 +4,8 @@ Built on ``mcp.server.mcpserver.MCPServer``, so it speaks both protocol eras (20
 ``server/discover``, 2025-11-25 and older through ``initialize``). It shows what a client meets
 in the wild: tabular structured content, an output schema, an image (SVG) and a PNG, audio, a
 slow tool with progress that can be cancelled, a tool that fails, CSV/JSON/Markdown resources,
-a resource template, prompts with arguments and completions.
+a resource template, prompts with arguments and completions, and an MCP App (``explore``: an
+interactive scatter plot whose ``ui://`` page asks the server again when the user filters).
 
 Data: the Palmer penguins (Gorman, Williams & Fraser 2014; Palmer Station LTER), released under
 CC0 1.0; the CSV is the ``penguins.csv`` of the palmerpenguins package (Horst, Hill & Gorman).
@@ -37,6 +38,7 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.resolve import Sample
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types import (
+    CallToolResult,
     Completion,
     CreateMessageResult,
     ListRootsResult,
@@ -167,6 +169,26 @@ class Guess(BaseModel):
 
 
 FEATURES = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm")
+APP_URI = "ui://demo/penguins-explorer.html"
+APP_MIME = "text/html;profile=mcp-app"
+
+
+class Point(BaseModel):
+    x: float
+    y: float
+    species: str
+    island: str
+
+
+class Scatter(BaseModel):
+    """The points of a scatter plot of two numeric columns (what the explorer App draws)."""
+
+    x: str
+    y: str
+    species: str | None = Field(description="The species kept, or None for all")
+    island: str | None = Field(description="The island kept, or None for all")
+    count: int
+    points: list[Point]
 
 
 @cache
@@ -271,6 +293,39 @@ def build_server() -> MCPServer:
         ]
         svg = scatter_svg(points, x, y, f"{y} vs {x} by {color}")
         return [f"{len(points)} penguins, {y} against {x}, coloured by {color}.", Image(data=svg, format="svg+xml")]
+
+    @mcp.tool(
+        title="Explore the penguins (an App)",
+        annotations=READ_ONLY,
+        meta={"ui": {"resourceUri": APP_URI}},
+    )
+    def explore(
+        x: NumericColumn = "bill_length_mm",
+        y: NumericColumn = "bill_depth_mm",
+        species: Annotated[Species | None, Field(description="Keep one species")] = None,
+        island: Annotated[Literal["Biscoe", "Dream", "Torgersen"] | None, Field(description="Keep one island")] = None,
+    ) -> Annotated[CallToolResult, Scatter]:
+        """A scatter plot of two columns. Where the client hosts MCP Apps it is interactive: filter by
+        species or island and the App asks the server again (through `query`)."""
+        rows = [r for r in _select(species, island, None, None) if r[x] is not None and r[y] is not None]
+        points = [Point(x=r[x], y=r[y], species=r["species"], island=r["island"]) for r in rows]
+        scatter = Scatter(x=x, y=y, species=species, island=island, count=len(points), points=points)
+        kept = " ".join(filter(None, [species, f"on {island}" if island else None])) or "all species"
+        text = f"{len(points)} penguins ({kept}): {y} against {x}."
+        return CallToolResult(
+            content=[TextContent(type="text", text=text)], structured_content=scatter.model_dump(mode="json")
+        )
+
+    @mcp.resource(
+        APP_URI,
+        name="penguins-explorer",
+        title="The penguins explorer (an MCP App)",
+        mime_type=APP_MIME,
+        meta={"ui": {"prefersBorder": False}},
+    )
+    def explorer_app() -> str:
+        """The HTML of the `explore` tool's interactive view (MCP Apps)."""
+        return resources.files("mcp_notebook.demo").joinpath("penguins_app.html").read_text()
 
     @mcp.tool(title="Count slowly")
     async def slow_count(

@@ -154,7 +154,9 @@ class MCPMagics(Magics):
                 raise UsageProblem(f"no subcommand {name!r}{did_you_mean(name, COMMANDS, '`%mcp help` lists them')}")
             cmd = COMMANDS[name]
             if cell is not None and not cmd.takes_body and cell.strip():
-                raise UsageProblem(f"%%mcp {name} takes no cell body; only `%%mcp call` and `%%mcp prompt` do")
+                raise UsageProblem(
+                    f"%%mcp {name} takes no cell body; only `%%mcp call`, `%%mcp app` and `%%mcp prompt` do"
+                )
             options, command_words = split_command(rest)
             if command_words is not None and name != "connect":
                 raise UsageProblem("`--` starts a server's command line, which only `%mcp connect` takes")

@@ -31,7 +31,8 @@ __all__: list[str] = []
     "call",
     "Call a tool. Arguments are key=value words, or a JSON/YAML mapping in the cell body of %%mcp call.",
     takes_body=True,
-    usage="%(prog)s SERVER.TOOL [key=value ...] [--df [KEY|FORMAT]] [-o NAME] [--timeout S] [--background] [--task]\n"
+    usage="%(prog)s SERVER.TOOL [key=value ...] [--df [KEY|FORMAT]] [-o NAME] [--timeout S] [--background] [--task] "
+    "[--no-app]\n"
     "       %%%%mcp call SERVER.TOOL [--df [KEY|FORMAT]] [-o NAME] [--timeout S]   (cell body: JSON or YAML mapping)",
     epilog="Values: key='text' (quoted) is a string, as typed; key={expr} is a Python expression and key=$name "
     "a variable of the notebook (else of the environment), sent as itself; $name inside other text puts its "
@@ -64,17 +65,15 @@ def _call(parser: CommandParser) -> Handler:
     parser.add_argument(
         "--task", action="store_true", help="run the tool as a task (where the server offers tasks for it)"
     )
+    parser.add_argument(
+        "--no-app", action="store_true", help="show the result only, not the tool's MCP App (where it has one)"
+    )
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         what = f"%mcp call {args.target}"
         if args.background and wants_df(args):
             raise UsageProblem("--df needs the result, which --background does not wait for; use handle.result()")
-        server, tool = resolve_tool(ctx, word_text(args.target, ctx, what))
-        arguments = parse_body(ctx.cell, what) if ctx.cell is not None else {}
-        pairs, raw = parse_pairs(args.pairs, ctx.namespace, what)
-        arguments.update(pairs)
-        if raw:
-            arguments = coerce_loose(server.tool_schema(tool), arguments, raw)
+        server, tool, arguments = _tool_and_arguments(ctx, args, what)
         as_task = True if args.task else None
         if args.background:
             if server.runs_as_task(tool, as_task):  # the task handle: the task outlives the cell, the kernel
@@ -87,8 +86,41 @@ def _call(parser: CommandParser) -> Handler:
             retries=args.retries,
             retry_unsafe=args.retry_unsafe,
             as_task=as_task,
+            app=not args.no_app,
         )
         return finish(ctx, result, args)
+
+    return run
+
+
+def _tool_and_arguments(ctx: Context, args: Any, what: str) -> tuple[Any, str, dict[str, Any]]:
+    """The server, the tool and its arguments (the cell body, then ``key=value`` words)."""
+    server, tool = resolve_tool(ctx, word_text(args.target, ctx, what))
+    arguments = parse_body(ctx.cell, what) if ctx.cell is not None else {}
+    pairs, raw = parse_pairs(args.pairs, ctx.namespace, what)
+    arguments.update(pairs)
+    if raw:
+        arguments = coerce_loose(server.tool_schema(tool), arguments, raw)
+    return server, tool, arguments
+
+
+@command(
+    "app",
+    "Show a tool's MCP App at once; the call that feeds it runs in the background.",
+    takes_body=True,
+    usage="%(prog)s SERVER.TOOL [key=value ...] [-o NAME]",
+    epilog="Arguments as for %mcp call. The App's view keeps what the user did in it: view.context (what it "
+    "last put in the model context), view.messages; close() tears it down. `%mcp call` on such a tool shows "
+    "the App too, with the result below it (--no-app: the result only). Example: app = %mcp app demo.explore",
+)
+def _app(parser: CommandParser) -> Handler:
+    parser.add_argument("target", metavar="SERVER.TOOL", help="the tool, e.g. demo.explore")
+    parser.add_argument("pairs", nargs="*", metavar="key=value", help="tool arguments")
+    output_options(parser)
+
+    def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
+        server, tool, arguments = _tool_and_arguments(ctx, args, f"%mcp app {args.target}")
+        return finish(ctx, server.app(tool, arguments), args)
 
     return run
 

@@ -14,6 +14,7 @@ __all__ = ["COMMANDS", "Command", "Context", "ORDER", "manual", "summary"]
 ORDER = (
     "connect",
     "call",
+    "app",
     "read",
     "prompt",
     "servers",

@@ -30,19 +30,22 @@ def _servers(parser: CommandParser) -> Handler:
 @command(
     "tools",
     "List a server's tools (every server's, with no SERVER).",
-    usage="%(prog)s [SERVER] [--refresh] [-o NAME] [--df]",
+    usage="%(prog)s [SERVER] [--refresh] [--all] [-o NAME] [--df]",
+    epilog="The app column marks tools whose results show an MCP App (app) and tools only an App may call "
+    "(app-only); those are left out unless --all.",
 )
 def _tools(parser: CommandParser) -> Handler:
     parser.add_argument("server", nargs="?", help="the server's name (default: all servers)")
     parser.add_argument("--refresh", action="store_true", help="ask the server again instead of using the cached list")
+    parser.add_argument("--all", action="store_true", help="also the tools only the server's MCP Apps may call")
     output_options(parser, df=True)
 
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         if args.server:
-            return finish(ctx, server_named(ctx, args.server).tools(refresh=args.refresh), args)
+            return finish(ctx, server_named(ctx, args.server).tools(refresh=args.refresh, all=args.all), args)
         if not ctx.hub.names():
             raise NotConnected("nothing is connected yet; try `%mcp connect demo`")
-        return finish(ctx, ctx.hub.all_tools(), args)
+        return finish(ctx, ctx.hub.all_tools(all=args.all), args)
 
     return run
 
