@@ -25,7 +25,7 @@ from .config import ServerSpec, root_paths
 from .connection import DEFAULT_CONNECT_TIMEOUT, ConnectOptions, State
 from .errors import ConnectFailed, McpNotebookError, NotConnected, UsageProblem, did_you_mean
 from .listings import ConfigList, ServerList, ToolList
-from .recording import Recording, ServerFacts, credentials
+from .recording import Recording, ServerFacts
 from .server import Server
 
 if TYPE_CHECKING:
@@ -310,6 +310,12 @@ class Hub:
         return ToolList([t for _, t in shown], servers=[name for name, _ in shown], hidden=hidden)
 
     @property
+    def apps(self) -> apps.AppHost:
+        """The MCP Apps host of this hub: ``.sandbox`` (``auto``, ``proxy``, ``srcdoc``) and
+        ``.max_height`` apply to the Apps shown from now on."""
+        return self._engine.apps
+
+    @property
     def task_book(self) -> tasks.TaskBook:
         """This notebook's tasks: their durable records, and the ttl asked for new ones (``tasks``)."""
         return self._engine.task_book
@@ -388,12 +394,6 @@ class Hub:
 
     def _facts(self, name: str) -> ServerFacts | None:
         try:
-            conn = self._engine.registry.get(name)
+            return ServerFacts.of(self._engine.registry.get(name))
         except NotConnected:
             return None
-        info = conn.server_info
-        catalog = conn.catalog
-        tools = catalog.cached_tools()
-        prompts = catalog.cached_prompts()
-        return ServerFacts(info.name if info else "", info.version if info else "", conn.instructions, tools,
-                           prompts, credentials(conn.spec))  # fmt: skip

@@ -72,6 +72,13 @@ class ServerFacts:
     prompts: Mapping[str, Any]
     secrets: list[str]
 
+    @classmethod
+    def of(cls, conn: Any) -> ServerFacts:
+        """The facts of a live connection: what it said at the handshake and its cached listings."""
+        info, catalog = conn.server_info, conn.catalog
+        return cls(info.name if info else "", info.version if info else "", conn.instructions,
+                   catalog.cached_tools(), catalog.cached_prompts(), credentials(conn.spec))  # fmt: skip
+
 
 class Recording:
     """An open recording: every call of a hub goes to ``path`` until ``stop()`` (or the ``with`` ends).

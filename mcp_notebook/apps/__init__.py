@@ -9,53 +9,29 @@ tools whose ``visibility`` includes ``"app"``), its messages and model context (
 ``app.context`` and the hub's ``app`` event), its log lines, links and downloads (after the user
 says yes), its size, display mode and the theme.
 
-    from mcp_notebook import apps
-    host = apps.host_for(hub)                    # hub.apps, once wired
-    view = host.open(server, "get-cohort-data")  # shows it; the call runs in the background
+    result = server.call("get-cohort-data")      # result.app: the AppView shown in the cell
+    view = server.app("get-cohort-data")         # shows it at once; the call runs in the background
     view.context                                 # what the App last put in the model context
+    hub.apps.sandbox = "srcdoc"                  # the host of a hub: sandbox mode, max height
 
 Pieces: ``_meta`` (pure reading of ``_meta.ui``, the CSP), ``_session`` (the kernel's answers),
 ``_widget`` (the anywidget frame; its front end is ``static/host.js``, AppBridge bundled by
 ``scripts/build-apps-bundle``), ``_sandbox`` (the loopback proxy page), ``_view`` (``AppView``),
 ``_host`` (``AppHost``, one per hub).
 
-Wiring the rest of the package is to add (nothing here edits the core; tests/apps_wiring.py does
-the same by patching, for the tests, until it is done for real):
-
-1. Advertise the extension at connect: in ``connection.py`` pass
-   ``extensions=[apps.client_extension()]`` to ``_Client(...)``, i.e. the SDK's
-   ``mcp.client.advertise("io.modelcontextprotocol/ui", {"mimeTypes": ["text/html;profile=mcp-app"]})``,
-   which puts ``capabilities.extensions["io.modelcontextprotocol/ui"] = {"mimeTypes": [...]}`` in
-   both ``initialize`` (2025-era) and ``server/discover`` (2026-07-28) requests.
-2. ``Hub.apps``: a lazily made ``AppHost(self)`` (replaces ``host_for``); ``Hub.close`` calls
-   ``self.apps.close()`` when one was made.
-3. ``Server.call``/``acall`` gain ``app: bool = True``; after the result, in the calling thread
-   (never on the loop thread), when ``app``:
-   ``result.app = self._hub.apps.present(self, result, self.connection.cached_tool(tool))`` — with
-   the cached listing entry a tool without an App costs nothing more (measured: 1.30 ms a call vs
-   1.36 plain, demo over stdio; 1.41 when ``present`` asks for the listing itself); an App view is
-   7.7 ms for the demo's page, 22 ms for the cohort heatmap's 426 kB. In ``acall``:
-   ``result.app = await apps.apresent(self._hub.apps, self, result)``.
-4. ``ToolResult`` gains ``app: AppView | str | None = None``; in ``_repr_mimebundle_``: an
-   ``AppView`` → ``return self.app._repr_mimebundle_(include, exclude)``; a ``str`` (the note
-   where no App can show) → ``bundle = apps.with_note(bundle, self.app)``.
-5. ``Server.app(tool, arguments=None, /, **kwargs) -> AppView`` =
-   ``self._hub.apps.open(self, tool, arguments, **kwargs)``.
-6. Magics: ``%mcp call ... --no-app`` → ``server.call(..., app=False)``; ``%mcp app SERVER.TOOL
-   [key=value ...]`` → ``server.app(tool, arguments)`` (same argument parsing as ``call``).
-7. Listings: ``%mcp tools`` adds a column ``app`` = ``apps.marker(tool)``; listings for the user or
-   a model (``%mcp tools``, ``hub.find``, ``all_tools``, the explorer's tool list) leave out tools
-   for which ``apps.visible_to_model(tool)`` is False, saying how many were left out (``--all``
-   shows them). A call by name is not refused: the user asked for it.
-8. Events: ``"app"`` is in ``events.EVENTS`` (done here): ``mn.on("app", fn)`` gets server, tool,
-   kind (opened, message, context, log, link, download, refused, closed), data, app.
+The core reaches this package at five points: ``connection`` advertises the extension
+(``client_extension``), ``Server.call``/``acall`` ask the hub's host to ``present`` the result
+(in the calling thread, never on the loop thread), ``ToolResult`` shows ``result.app``,
+``Server.app`` opens a view, and listings leave out the tools ``visible_to_model`` says only Apps
+may call. ``mn.on("app", fn)`` gets server, tool, kind (opened, message, context, log, link,
+download, refused, closed), data, app.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._host import AppHost, host_for, widgets_available
+from ._host import AppHost, widgets_available
 from ._meta import (
     APP_MIME,
     EXTENSION,
@@ -85,7 +61,6 @@ __all__ = [
     "client_extension",
     "csp_policy",
     "fallback_text",
-    "host_for",
     "marker",
     "ui_resource_uri",
     "visibility",

@@ -2,8 +2,7 @@
 
 It turns a tool call into an ``AppView`` (reading the tool's ``ui://`` resource through the
 server's public API), serves the sandbox proxy the views load Apps through, and tears down the
-Apps of a connection when it closes. One per hub (``hub.apps`` once wired; ``host_for(hub)``
-until then).
+Apps of a connection when it closes. One per hub: ``hub.apps``.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from ._meta import AppResource, AppUnavailable, ui_resource_uri
 from ._sandbox import SandboxServer
 from ._view import AppView, fallback_text
 
-__all__ = ["SANDBOX_MODES", "AppHost", "host_for", "widgets_available"]
+__all__ = ["SANDBOX_MODES", "AppHost", "widgets_available"]
 
 SANDBOX_MODES = ("auto", "proxy", "srcdoc")
 
@@ -211,17 +210,3 @@ class AppHost:
             proxy, self._proxy = self._proxy, None
         if proxy is not None:
             proxy.close()
-
-
-_hosts: weakref.WeakKeyDictionary[Any, AppHost] = weakref.WeakKeyDictionary()
-_hosts_lock = threading.Lock()
-
-
-def host_for(hub: Any) -> AppHost:
-    """The ``AppHost`` of ``hub`` (made on first use). Stands in for ``hub.apps`` until the Hub
-    owns its host (see the wiring notes in ``mcp_notebook.apps``)."""
-    with _hosts_lock:
-        host = _hosts.get(hub)
-        if host is None:
-            host = _hosts[hub] = AppHost(hub)
-        return host

@@ -250,7 +250,7 @@ def test_a_hostile_app_reaches_nothing_in_either_sandbox(lab: Lab, tmp_path: Pat
         SETUP,
         f"%mcp connect hostile -- {sys.executable} {SERVERS / 'hostile_app.py'} {marker}",
         "proxied = %mcp call hostile.show\nproxied",
-        "apps.host_for(default_hub()).sandbox = 'srcdoc'\ndirect = %mcp call hostile.show\ndirect",
+        "default_hub().apps.sandbox = 'srcdoc'\ndirect = %mcp call hostile.show\ndirect",
         "print(json.dumps({'proxied': [proxied.app.sandbox, proxied.app.context], 'direct': [direct.app.sandbox, direct.app.context]}))",
         "%mcp history",
     ]
