@@ -242,7 +242,10 @@ def _scheduler_pacer(job: Job) -> Callable[[], Any] | None:
         return None
     from distributed import get_worker
 
-    worker = get_worker()
+    try:
+        worker = get_worker()
+    except ValueError:  # computed on one of Dask's local schedulers after all: this process paces
+        return None
     gap = 1.0 / job.rate
 
     async def pace() -> None:
