@@ -221,6 +221,9 @@ def cpu_model() -> str:
 
 PACKAGES = (
     "mcp-notebook",
+    "dask",
+    "distributed",
+    "polars",
     "mcp",
     "mcp-types",
     "pydantic",

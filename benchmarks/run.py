@@ -61,6 +61,7 @@ FIGURES: dict[str, Callable[[bool], Figure]] = {
     "explorer": _module("explorer"),
     "memory": _module("memory"),
     "map": _module("map"),
+    "dask-map": _module("dask_map"),
 }
 
 

@@ -15,7 +15,7 @@ from .errors import UsageProblem, did_you_mean
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["check_options", "choose_concurrency", "plan_arguments", "with_input"]
+__all__ = ["check_options", "choose_concurrency", "is_polars_frame", "plan_arguments", "with_input"]
 
 READ_ONLY_CONCURRENCY = 16  # calls at once by default, for tools marked read-only
 INPUT_PREFIX = "input."  # an input column kept beside a result column of the same name
@@ -35,7 +35,14 @@ def plan_arguments(
     """
     import pandas as pd
 
-    if isinstance(data, pd.DataFrame):
+    if is_polars_frame(data):  # read column by column, never converted to pandas
+        index, columns = pd.RangeIndex(data.height), [str(c) for c in data.columns]
+        table = data
+
+        def column(name: str) -> list[Any]:
+            return list(table.get_column(name).to_list())
+
+    elif isinstance(data, pd.DataFrame):
         index, columns = data.index, [str(c) for c in data.columns]
         frame = data
 
@@ -59,7 +66,10 @@ def plan_arguments(
             return [r.get(name) for r in records]
 
     else:
-        raise UsageProblem(f"{what}: map over a DataFrame or a list of dicts, not a {type(data).__name__}")
+        raise UsageProblem(
+            f"{what}: map over a DataFrame or a list of dicts (pandas, polars or Dask frames), "
+            f"not a {type(data).__name__}"
+        )
 
     properties = list((input_schema or {}).get("properties") or {})
     from_columns, constants = _split_args(args, columns, properties, what)
@@ -81,6 +91,11 @@ def plan_arguments(
                 row[arg] = jsonable(value)
         rows.append(row)
     return index, rows
+
+
+def is_polars_frame(data: Any) -> bool:
+    """Whether ``data`` is a polars DataFrame (without importing polars)."""
+    return (type(data).__module__ or "").split(".")[0] == "polars" and hasattr(data, "get_column")
 
 
 def _split_args(

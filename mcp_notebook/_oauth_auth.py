@@ -208,6 +208,16 @@ class OAuthAuth(httpx2.Auth):
     def __repr__(self) -> str:
         return f"<OAuthAuth {self.server_url} {self.settings!r}>"
 
+    @property
+    def key_bound(self) -> bool:
+        """Whether the tokens are bound to this connection's DPoP key (and so useless elsewhere)."""
+        return self._dpop is not None
+
+    def bearer(self) -> str | None:
+        """The access token held now (None before signing in): what a Dask worker presents as it is."""
+        tokens = self.provider.context.current_tokens
+        return tokens.access_token if tokens is not None else None
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, OAuthAuth):
             return NotImplemented

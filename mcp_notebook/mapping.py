@@ -31,11 +31,14 @@ if TYPE_CHECKING:
 __all__ = [
     "CANCELLED",
     "FAILED",
+    "META",
     "OK",
     "TOOL_ERROR",
+    "WORKER_SEPARATOR",
     "MapRun",
     "Mappable",
     "Outcome",
+    "Pacer",
     "check_options",
     "choose_concurrency",
     "plan_arguments",
@@ -129,7 +132,7 @@ class MapRun:
         if workers > 1 and self.rows and self.open_workers is not None:
             more, close_workers = await self.open_workers(workers - 1)
             servers += more
-        pacer = _Pacer(rate)
+        pacer = Pacer(rate)
         pending: Iterator[int] = iter(range(len(self.rows)))
         show = progress and bool(self.rows)
 
@@ -162,7 +165,7 @@ class MapRun:
         self,
         server: Mappable,
         arguments: dict[str, Any],
-        pacer: _Pacer,
+        pacer: Pacer,
         retries: int,
         timeout: float | None,
         validate: bool,
@@ -259,7 +262,7 @@ def row_values(result: ToolResult) -> dict[str, Any]:
 # -- helpers that run on the loop ------------------------------------------------------------------------
 
 
-class _Pacer:
+class Pacer:
     """At most ``rate`` calls a second, spaced evenly, across every worker of one map."""
 
     def __init__(self, rate: float | None) -> None:

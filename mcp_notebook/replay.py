@@ -52,15 +52,17 @@ class Recorded:
         return bool(self.calls or self.reads or self.got)
 
 
-def load(path: str | os.PathLike[str]) -> dict[str, Recorded]:
-    """The recording at ``path``, by server name."""
+def load(path: str | os.PathLike[str], text: str | None = None) -> dict[str, Recorded]:
+    """The recording at ``path``, by server name (``text``: its content, read elsewhere: a Dask
+    worker gets the kernel's recording this way)."""
     file = Path(path)
     try:
-        lines: Iterator[str] = iter(file.read_text(encoding="utf-8").splitlines())
+        content = file.read_text(encoding="utf-8") if text is None else text
     except OSError as e:
         raise UsageProblem(
             f"cannot read the recording {file}: {e.strerror or e}; record one with %mcp record PATH"
         ) from e
+    lines: Iterator[str] = iter(content.splitlines())
     header = _parse(next(lines, ""), file, 1)
     if header.get("format") != FORMAT:
         raise UsageProblem(f"{file} is not an mcp_notebook recording (its first line names no {FORMAT!r} format)")
@@ -134,11 +136,13 @@ def pick(servers: dict[str, Recorded], file: Path, name: str, replay_from: str |
     )
 
 
-def replay_server(path: str | os.PathLike[str], name: str, replay_from: str | None = None) -> ReplayServer:
+def replay_server(
+    path: str | os.PathLike[str], name: str, replay_from: str | None = None, *, text: str | None = None
+) -> ReplayServer:
     """A server that replays one server of the recording at ``path`` for the connection ``name``:
-    ``replay_from`` if given, else as the module docstring says."""
+    ``replay_from`` if given, else as the module docstring says (``text``: the recording's content)."""
     file = Path(path)
-    rec = pick(load(path), file, name, replay_from)
+    rec = pick(load(path, text), file, name, replay_from)
     served: dict[Any, int] = {}  # how many times each request was answered
 
     def answer(store: dict[Any, list[dict[str, Any]]], key: Any) -> dict[str, Any] | None:

@@ -29,6 +29,7 @@ FIGURES = (
     "explorer",
     "memory",
     "map",
+    "dask-map",
 )
 
 

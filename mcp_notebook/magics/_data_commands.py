@@ -30,11 +30,19 @@ __all__: list[str] = []
     "time, as servers that rewrite a file per write lose overlapping writes: --concurrency N overlaps them. "
     "Interrupting keeps the finished rows. --retries re-sends rows after transport failures, never after "
     "tool errors. --workers N opens N-1 more connections to the server (NAME~1, ...) and closes them after. "
+    "A polars DataFrame gives a polars DataFrame back; a Dask DataFrame a lazy Dask DataFrame, computed on "
+    "the active distributed.Client's cluster (or Dask's default scheduler), each worker on its own connection: "
+    "there --concurrency counts per worker and --rate for the whole cluster. "
     "Example: %mcp map demo.measure --over groups --arg species=@species --arg delay=0.1 -o measured",
 )
 def _map(parser: CommandParser) -> Handler:
     parser.add_argument("target", metavar="SERVER.TOOL", help="the tool, e.g. demo.measure")
-    parser.add_argument("--over", required=True, metavar="VAR", help="a DataFrame or list of dicts of the notebook")
+    parser.add_argument(
+        "--over",
+        required=True,
+        metavar="VAR",
+        help="a DataFrame (pandas, polars or Dask) or list of dicts of the notebook",
+    )
     parser.add_argument("--arg", action="append", default=[], metavar="KEY=@COLUMN", help="an argument (repeatable)")
     parser.add_argument(
         "--concurrency",
@@ -77,7 +85,8 @@ def _map(parser: CommandParser) -> Handler:
             timeout=args.timeout,
             keep=args.keep,
         )
-        note = frame.attrs.get("note")
+        # A pandas frame may carry a note (an interrupt's); a lazy Dask frame or a polars one has none.
+        note = frame.attrs.get("note") if type(frame).__module__.startswith("pandas") else None
         if note:
             print(note)
         return finish(ctx, frame, args)
