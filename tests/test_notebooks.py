@@ -239,3 +239,19 @@ def test_python_api_notebook():
     assert "tool error" in shown(nb, 'calls.groupby(["kind", "status"])')
     assert "connected: protocol 2026-07-28" in shown(nb, "demo.log()")
     assert "'closed'" in shown(nb, "demo.close()")
+
+
+@pytest.mark.timeout(300)
+def test_dask_notebook():
+    """A tool mapped over a Dask frame on a LocalCluster of two worker processes: lazy with the
+    result's columns, computed on the workers, equal to the pandas map, reduced where the data is."""
+    nb = execute("dask.ipynb")
+    assert "2 workers; dashboard: http://127.0.0.1:" in shown(nb, "cluster = LocalCluster(")
+    dtypes = shown(nb, "%mcp map demo.classify --over frame")
+    assert re.search(r"species\s+string\s+distance\s+float64", dtypes), dtypes
+    counts = shown(nb, "result = guesses.compute()")
+    assert re.search(r"ok\s+6840", counts) and re.search(r"tool error\s+40", counts), counts
+    assert "the cluster's rows equal the pandas map: True" in shown(nb, 'here = demo.map("classify"')
+    accuracy = shown(nb, "joined = frame[")
+    assert re.search(r"Gentoo\s+1\.0", accuracy) and "Chinstrap" in accuracy, accuracy
+    assert "disconnected 1 server" in shown(nb, "client.close()")
