@@ -33,8 +33,6 @@ TEXT = 4096
 
 
 def run(quick: bool) -> Figure:
-    # The workers cannot import this module (benchmarks/ is not on their path): ship its functions
-    # (the memory part's partition maker) by value, or they fail to unpickle it and the map waits.
     import cloudpickle
     import dask.dataframe as dd
     import pandas as pd
@@ -42,6 +40,8 @@ def run(quick: bool) -> Figure:
 
     from mcp_notebook.api import Hub
 
+    # The workers cannot import this module (benchmarks/ is not on their path): ship its functions
+    # (the memory part's partition maker) by value, or they fail to unpickle it and the map waits.
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     fig = Figure("dask-map")
     rows = 200 if quick else 4000
