@@ -21,6 +21,8 @@ __all__ = [
     "flat_frame",
     "kind_of_text",
     "media_blocks",
+    "nests",
+    "record_columns",
     "rows_path",
     "tables",
     "tabular",
@@ -54,7 +56,7 @@ def table_frame(table: Table) -> pd.DataFrame:
 
     if table.shape == "records":
         records = table.data
-        if any(isinstance(v, Mapping) for r in records[:SAMPLE] for v in r.values()):
+        if nests(records):
             frame = flat_frame(records)
         else:
             frame = pd.DataFrame(records)
@@ -77,21 +79,40 @@ def table_frame(table: Table) -> pd.DataFrame:
     return frame
 
 
+def nests(records: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether records hold mappings, so their frame is flattened (judged from the first ``SAMPLE``)."""
+    return any(isinstance(v, Mapping) for r in records[:SAMPLE] for v in r.values())
+
+
 def flat_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """``pd.json_normalize(records)``, the same frame, built column by column.
 
     json_normalize first makes a flattened copy of every record (a new dict per row, a new key
     string per cell), then a frame from those: its peak is about 3.3× the frame (benchmarks, the
-    dataframe figure). Here each cell goes straight into its column's list. The rules are pandas'
-    own: a record's plain keys first, then its nested mappings flattened depth-first with dotted
-    names; an empty mapping gives no column; columns in the order first met; a cell a record
-    lacks is NaN, as pandas makes it.
+    dataframe figure). Here each cell goes straight into its column's list (``record_columns``);
+    a cell a record lacks is NaN, as pandas makes it.
     """
     import math
 
     import pandas as pd
 
-    missing = math.nan
+    total = len(records)
+    columns = record_columns(records, missing=math.nan)
+    if not columns:  # records with nothing in them: rows without columns, as pandas gives
+        return pd.DataFrame(index=pd.RangeIndex(total), columns=pd.Index([], dtype=object))
+    return pd.DataFrame(columns, index=pd.RangeIndex(total))
+
+
+def record_columns(
+    records: Sequence[Mapping[str, Any]], *, missing: Any = None, flat: bool = True
+) -> dict[str, list[Any]]:
+    """The columns of a list of records, each a list of its cells; no frame library needed.
+
+    ``flat``: the rules are pandas' ``json_normalize``: a record's plain keys first, then its
+    nested mappings flattened depth-first with dotted names; an empty mapping gives no column.
+    Not ``flat``: the keys as they are (``pd.DataFrame(records)``). Either way columns come in the
+    order first met, and a cell a record lacks is ``missing``.
+    """
     columns: dict[str, list[Any]] = {}
 
     def put(key: str, value: Any, row: int) -> None:
@@ -115,18 +136,17 @@ def flat_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
     for row, record in enumerate(records):
         for key, value in record.items():
-            if not isinstance(value, dict):
+            if not (flat and isinstance(value, dict)):
                 put(str(key), value, row)
-        for key, value in record.items():
-            if isinstance(value, dict):
-                nested(str(key), value, row)
+        if flat:
+            for key, value in record.items():
+                if isinstance(value, dict):
+                    nested(str(key), value, row)
     total = len(records)
     for column in columns.values():
         if len(column) < total:
             column.extend([missing] * (total - len(column)))
-    if not columns:  # records with nothing in them: rows without columns, as pandas gives
-        return pd.DataFrame(index=pd.RangeIndex(total), columns=pd.Index([], dtype=object))
-    return pd.DataFrame(columns, index=pd.RangeIndex(total))
+    return columns
 
 
 def kind_of_text(mime: str | None, uri: str = "") -> str | None:

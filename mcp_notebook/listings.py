@@ -1,7 +1,7 @@
 """Listings — tools, resources, templates, prompts, servers, log lines — as table objects.
 
 A listing is a sequence of the SDK's items (``listing["query"]`` or ``listing[0]``) that displays
-as a table and becomes a DataFrame with ``.to_dataframe()``.
+as a table and becomes a DataFrame with ``.to_dataframe()`` (``.to_polars()``, ``.to_arrow()``).
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ from . import render
 from ._schema import describe_params
 from .apps import marker
 from .errors import UsageProblem, did_you_mean
+from .other_frames import need_arrow, need_polars, rows_table
 from .render import esc
 from .results import mimebundle
 
 if TYPE_CHECKING:
     import pandas as pd
+    import polars as pl
+    import pyarrow as pa
 
 __all__ = [
     "ConfigList",
@@ -71,10 +74,24 @@ class Listing(Generic[ItemT]):
             raise KeyError(f"no {self.noun[:-1]} {index!r}{did_you_mean(index, self.names())}")
         return self.items[index]
 
+    def frame_columns(self) -> list[str]:
+        """The columns of ``to_dataframe()`` (and of ``to_polars()``, ``to_arrow()``), in order."""
+        return list(self.columns)
+
     def to_dataframe(self) -> pd.DataFrame:
         import pandas as pd
 
-        return pd.DataFrame(self.rows(), columns=list(self.columns))
+        return pd.DataFrame(self.rows(), columns=self.frame_columns())
+
+    def to_polars(self) -> pl.DataFrame:
+        """The table of ``to_dataframe()`` as a polars DataFrame (needs ``pip install 'mcp-notebook[polars]'``)."""
+        need_polars(".to_polars()")
+        return rows_table(self.rows(), self.frame_columns(), "polars", self._title())
+
+    def to_arrow(self) -> pa.Table:
+        """The table of ``to_dataframe()`` as a pyarrow Table (needs ``pip install 'mcp-notebook[arrow]'``)."""
+        need_arrow(".to_arrow()")
+        return rows_table(self.rows(), self.frame_columns(), "arrow", self._title())
 
     def _title(self) -> str:
         if not self.offered and not self.items:
@@ -170,10 +187,8 @@ class ToolList(Listing[Any]):
     def rows(self) -> list[dict[str, Any]]:
         return [self._row(t, i) for i, t in enumerate(self.items)]
 
-    def to_dataframe(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame(self.rows(), columns=[*self.columns, "annotations"])
+    def frame_columns(self) -> list[str]:
+        return [*self.columns, "annotations"]
 
     def _title(self) -> str:
         title = super()._title()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .errors import UsageProblem
+from .other_frames import LIBRARIES
 from .render import MUTED, esc
 from .results import ResourceResult, mimebundle
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["ReadResults"]
 
@@ -17,9 +16,14 @@ __all__ = ["ReadResults"]
 class ReadResults(list[ResourceResult]):
     """A list of ``ResourceResult`` in the order asked for, shown one after the other."""
 
-    def to_dataframes(self, key: str | None = None, *, format: str | None = None) -> dict[str, pd.DataFrame]:
-        """``{uri: DataFrame}`` for every resource; ``key`` and ``format`` as in ``ResourceResult.to_dataframe``."""
-        return {r.uri: r.to_dataframe(key, format=format) for r in self}
+    def to_dataframes(self, key: str | None = None, *, format: str | None = None, to: str = "pandas") -> dict[str, Any]:
+        """``{uri: DataFrame}`` for every resource; ``key`` and ``format`` as in ``ResourceResult.to_dataframe``.
+
+        ``to``: ``"pandas"``, ``"polars"`` or ``"arrow"``, the library the frames are of.
+        """
+        if to not in LIBRARIES:
+            raise UsageProblem(f"to_dataframes(to={to!r}): say one of {', '.join(map(repr, LIBRARIES))}")
+        return {r.uri: _frame(r, to)(key, format=format) for r in self}
 
     def __repr__(self) -> str:
         return (
@@ -40,3 +44,7 @@ class ReadResults(list[ResourceResult]):
         title = f'<div style="{MUTED}">{len(self)} resources · [i] is each one</div>'
         html = title + "<hr>".join(parts)
         return mimebundle({"text/plain": "\n\n".join(plain), "text/html": html}, include, exclude)
+
+
+def _frame(result: ResourceResult, to: str) -> Any:
+    return {"pandas": result.to_dataframe, "polars": result.to_polars, "arrow": result.to_arrow}[to]

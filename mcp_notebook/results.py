@@ -1,8 +1,8 @@
 """What calls return: ``ToolResult`` (``tool_result``), ``ResourceResult``, ``PromptResult``.
 
 Each keeps the SDK object (``.raw``) and offers the data in the forms a notebook wants: ``.data``,
-``.text``, ``.to_dataframe()``, and a rich display through ``_repr_mimebundle_``. Display is pure
-and bounded (render.py); the full data stays here.
+``.text``, ``.to_dataframe()`` (and ``.to_polars()``, ``.to_arrow()``), and a rich display through
+``_repr_mimebundle_``. Display is pure and bounded (render.py); the full data stays here.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 
-from . import frames, render, schema_frames, table_choice, text_tables
+from . import frames, other_frames, render, schema_frames, table_choice, text_tables
 from ._bundles import duration, head, mimebundle, parquet_blob, text_table
 from .errors import UsageProblem
+from .other_frames import OtherFrames
 from .render import MUTED, Limits, esc
 from .tool_result import ToolResult
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["PromptResult", "ResourceResult", "ToolResult", "mimebundle"]
 
 
-class ResourceResult:
+class ResourceResult(OtherFrames):
     """The contents of one resource read (usually one item; templates may return several)."""
 
     display_limits: Limits = render.DEFAULT_LIMITS
@@ -78,25 +79,43 @@ class ResourceResult:
         Parquet (``application/vnd.apache.parquet``, with pyarrow installed).
 
         ``key`` picks one table of several (a JSON document with two lists), as in
-        ``ToolResult.to_dataframe``; ``.frames()`` has them all.
+        ``ToolResult.to_dataframe``; ``.frames()`` has them all. ``.to_polars()`` and
+        ``.to_arrow()`` give the same table as polars and Arrow frames.
         """
-        parquet = parquet_blob(self.raw.contents, self.uri)
-        if parquet is not None and key is None:
-            return schema_frames.read_parquet(parquet, self.uri or "this resource")
-        found = self._tables(format)
-        if key is not None:
-            return table_choice.pick(found, key, hint=self._format(), fmt=format)
-        return found.one(
-            ".text has it; to read it as a table all the same, state its format: "
-            f".to_dataframe(format='csv') ({', '.join(text_tables.FORMATS)})"
-        )
+        found, chosen = self._chosen(key, format, table_choice.PANDAS)
+        return found.builders[chosen]()
 
-    def frames(self, *, format: str | None = None) -> dict[str, pd.DataFrame]:
-        """Every table in the contents, by key (see ``to_dataframe``); empty when there is none."""
-        parquet = parquet_blob(self.raw.contents, self.uri)
-        if parquet is not None:
-            return {"": schema_frames.read_parquet(parquet, self.uri or "this resource")}
-        return self._tables(format).frames()
+    def frames(self, *, format: str | None = None, to: str = "pandas") -> dict[str, Any]:
+        """Every table in the contents, by key (see ``to_dataframe``); empty when there is none.
+
+        ``to``: ``"pandas"``, ``"polars"`` or ``"arrow"``, the library the frames are of.
+        """
+        parquet = self._parquet()
+        return other_frames.every_table(parquet if parquet is not None else self._tables(format), to)
+
+    def _parquet(self) -> table_choice.Found | None:
+        data = parquet_blob(self.raw.contents, self.uri)
+        if data is None:
+            return None
+        what = self.uri or "this resource"
+        found = table_choice.Found(what)
+        found.add("", lambda: schema_frames.read_parquet(data, what), -1, table_choice.Parquet(data, what))
+        return found
+
+    def _chosen(self, key: str | None, fmt: str | None, caller: table_choice.Caller) -> tuple[table_choice.Found, str]:
+        """The table to give (see ``to_dataframe``): the tables it is among, and its key there."""
+        parquet = self._parquet()
+        if parquet is not None and key is None:
+            return parquet, ""
+        found = self._tables(fmt)
+        if key is not None:
+            return table_choice.locate(found, key, caller, hint=self._format(), fmt=fmt)
+        flag = f" or {caller.flag} csv" if caller.flag else ""
+        return found, found.chosen(
+            ".text has it; to read it as a table all the same, state its format: "
+            f".{caller.method}(format='csv'){flag} ({', '.join(text_tables.FORMATS)})",
+            caller=caller,
+        )
 
     def _format(self) -> str | None:
         return text_tables.format_of(self.mime_type, self.uri)

@@ -18,7 +18,8 @@ The rules, in order (never a row the server did not send):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import frames, schema_frames, table_shapes, text_kinds, text_tables
 from .errors import UsageProblem
@@ -26,9 +27,57 @@ from .errors import UsageProblem
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Found", "in_text", "in_value", "pick", "text_to_frame"]
+__all__ = [
+    "ARROW",
+    "PANDAS",
+    "POLARS",
+    "Caller",
+    "Found",
+    "Parquet",
+    "Rows",
+    "in_text",
+    "in_value",
+    "locate",
+    "pick",
+    "text_to_frame",
+]
 
 Builder = Callable[[], "pd.DataFrame"]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The structured data a table is made of, and the schema that types it: what ``.to_polars()``
+    and ``.to_arrow()`` build from without pandas (``typed_columns``)."""
+
+    value: Any
+    schema: Mapping[str, Any] | None
+    what: str
+
+
+@dataclass(frozen=True)
+class Parquet:
+    """A table sent as Parquet bytes (read by pyarrow, for every frame library)."""
+
+    data: bytes
+    what: str
+
+
+Source = Rows | Parquet | None
+"""Where a table comes from; None for one read from text by pandas (CSV, TSV, Markdown)."""
+
+
+class Caller(NamedTuple):
+    """How the user asks for a table, so a refusal names the way they used: method, magic flag, all."""
+
+    method: str
+    flag: str
+    every: str
+
+
+PANDAS = Caller("to_dataframe", "--df", ".frames()")
+POLARS = Caller("to_polars", "--pl", ".frames(to='polars')")
+ARROW = Caller("to_arrow", "", ".frames(to='arrow')")
 
 
 class Found:
@@ -37,6 +86,7 @@ class Found:
     def __init__(self, what: str) -> None:
         self.what = what
         self.builders: dict[str, Builder] = {}
+        self.sources: dict[str, Source] = {}
         self.sizes: dict[str, int] = {}
         self.instead = ""
         """What the data is when it holds no table: a noun phrase ("plain text (3 lines)")."""
@@ -47,12 +97,14 @@ class Found:
         self.value: Any = None
         """The data looked into (parsed, for text that held JSON): a key is a path into it."""
 
-    def add(self, key: str, build: Builder, size: int) -> None:
+    def add(self, key: str, build: Builder, size: int, source: Source = None) -> None:
         self.builders[key] = build
+        self.sources[key] = source
         self.sizes[key] = size
 
     def merge(self, other: Found) -> None:
         self.builders.update(other.builders)
+        self.sources.update(other.sources)
         self.sizes.update(other.sizes)
         self.instead = self.instead or other.instead
         self.how = self.how or other.how
@@ -66,16 +118,21 @@ class Found:
 
         ``how`` says where the data is instead (``text_how`` when what was looked at is text).
         """
+        return self.builders[self.chosen(how, text_how)]()
+
+    def chosen(self, how: str, text_how: str | None = None, caller: Caller = PANDAS) -> str:
+        """The key of the only table (see ``one``); ``caller`` is the way the refusal suggests."""
         if len(self.builders) == 1:
-            return next(iter(self.builders.values()))()
+            return next(iter(self.builders))
         if not self.builders:
             how = self.how or (text_how if self.text and text_how else how)
             raise UsageProblem(f"{self.what} is {self.instead or 'empty'}, not a table; {how}")
         listed = ", ".join(f"{_shown(k)} ({_rows(n)})" for k, n in self.sizes.items())
         first = next(iter(self.builders))
+        flag = f" or {caller.flag} {first}" if caller.flag else ""
         raise UsageProblem(
             f"{self.what} holds {len(self.builders)} tables: {listed}; pick one with "
-            f".to_dataframe({first!r}) or --df {first}; .frames() has them all"
+            f".{caller.method}({first!r}){flag}; {caller.every} has them all"
         )
 
 
@@ -142,20 +199,20 @@ def in_value(
     if table is not None and table.shape != "row":
         rows = frames.rows_path(value)
         key = (f"{base}.{rows}" if base and rows else base or rows) or root
-        found.add(key, lambda: _typed(value, schema, what), len(table))
+        found.add(key, lambda: _typed(value, schema, what), len(table), Rows(value, schema, what))
         return found
     documents = _documents(value, what, hint, fmt, base) if strings else Found(what)
     if documents.builders:
         return documents  # the text fields hold the data; the scalars beside them describe it
     if table is not None:  # a flat mapping: one row
-        found.add(root, lambda: _typed(value, schema, what), 1)
+        found.add(root, lambda: _typed(value, schema, what), 1, Rows(value, schema, what))
         return found
     for path, inner in frames.tables(value).items():
         key = f"{base}.{path}" if base and path else (path or root)
-        found.add(key, _picker(value, path, schema, what), len(inner))
+        found.add(key, _picker(value, path, schema, what), len(inner), _rows_at(value, path, schema, what))
     if not found.builders and isinstance(value, Mapping) and value and not _lists_inside(value):
         # One nested record ({"source": {...}, "target": {...}}): one row, flattened.
-        found.add(root, lambda: frames.to_frame(value, what), 1)
+        found.add(root, lambda: frames.to_frame(value, what), 1, Rows(value, None, what))
     if not found.builders:
         found.instead = table_shapes.shape_words(value)
     return found
@@ -173,6 +230,11 @@ def _picker(value: Any, path: str, schema: Mapping[str, Any] | None, what: str) 
         return _typed(inner, schema_frames.schema_at(schema, path), f"{what}, {path}")
 
     return build
+
+
+def _rows_at(value: Any, path: str, schema: Mapping[str, Any] | None, what: str) -> Rows:
+    _, inner = frames.value_at(value, path)
+    return Rows(inner, schema_frames.schema_at(schema, path), f"{what}, {path}")
 
 
 def _documents(value: Any, what: str, hint: str | None, fmt: str | None, base: str) -> Found:
@@ -258,16 +320,22 @@ def _media_words(value: Any) -> str:
 
 def pick(found: Found, key: str, **options: Any) -> pd.DataFrame:
     """The table under ``key``: one found, or the one table at that dotted path of the data."""
+    where, chosen = locate(found, key, PANDAS, **options)
+    return where.builders[chosen]()
+
+
+def locate(found: Found, key: str, caller: Caller = PANDAS, **options: Any) -> tuple[Found, str]:
+    """Where the table under ``key`` is (see ``pick``): the tables it is among, and its key there."""
     what, value = found.what, found.value
     if key in found.builders:
-        return found.builders[key]()
+        return found, key
     ok, inner = frames.value_at(value, key) if value is not None else (False, None)
     if ok:
         schema = options.pop("schema", None)
         sub = in_value(
             inner, f"{what}, {key}", schema=schema_frames.schema_at(schema, key), base=key, root=key, **options
         )
-        return sub.one(f"`.data` has it as it is (at {key!r})")
+        return sub, sub.chosen(f"`.data` has it as it is (at {key!r})", caller=caller)
     known = ", ".join(repr(k) for k in found.builders) or "none"
     keys = f"; its keys: {', '.join(map(repr, list(value)[:10]))}" if isinstance(value, Mapping) else ""
     raise UsageProblem(f"{what} has no table {key!r} (tables: {known}{keys})")

@@ -1,8 +1,9 @@
 """``ToolResult``: what a tool call returns.
 
 It keeps the SDK object (``.raw``) and offers the data in the forms a notebook wants: ``.data``
-(structured content or parsed JSON), ``.text``, ``.images``, ``.to_dataframe()`` / ``.frames()``,
-and a rich display: one bundle, or several outputs when pictures or Markdown go out on their own.
+(structured content or parsed JSON), ``.text``, ``.images``, ``.to_dataframe()`` / ``.frames()``
+(and ``.to_polars()``, ``.to_arrow()``), and a rich display: one bundle, or several outputs when
+pictures or Markdown go out on their own.
 Display is pure and bounded (render.py); the full data stays here.
 """
 
@@ -15,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 
-from . import frames, render, schema_frames, table_choice, text_tables, tool_views
-from ._bundles import content_words, duration, head, json_like, mimebundle, parquet_blob, path_format, with_note
-from .errors import ToolFailed, UsageProblem
+from . import frames, other_frames, render, table_choice, tool_tables, tool_views
+from ._bundles import duration, head, json_like, mimebundle, with_note
+from .errors import ToolFailed
+from .other_frames import OtherFrames
 from .render import MUTED, Limits, esc
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["ToolResult"]
 
 
-class ToolResult:
+class ToolResult(OtherFrames):
     """The result of one tool call.
 
     ``is_error`` results (the tool reported a failure) display as failures; call
@@ -124,72 +126,31 @@ class ToolResult:
         ``format`` says how to read text (``"csv"``, ``"tsv"``, ``"json"``, ``"ndjson"``,
         ``"markdown"``, ``"python"``) when the format is not known from a MIME type, the suffix
         of a path argument, or the text itself. No table, or several and no key, raises a
-        ``UsageProblem`` that says what there is.
+        ``UsageProblem`` that says what there is. ``.to_polars()`` and ``.to_arrow()`` give the
+        same table as polars and Arrow frames.
         """
-        found = self._tables(format)
-        if key is not None:
-            return table_choice.pick(found, key, **self._options(format))
-        return found.one(*self._instead_hint())
+        found, chosen = self._chosen(key, format, table_choice.PANDAS)
+        return found.builders[chosen]()
 
-    def frames(self, *, format: str | None = None) -> dict[str, pd.DataFrame]:
-        """Every table in the result, by key (see ``to_dataframe``); empty when there is none."""
-        return self._tables(format).frames()
+    def frames(self, *, format: str | None = None, to: str = "pandas") -> dict[str, Any]:
+        """Every table in the result, by key (see ``to_dataframe``); empty when there is none.
 
-    def _options(self, fmt: str | None) -> dict[str, Any]:
-        structured = self.raw.structured_content is not None
-        return {
-            "schema": self.output_schema if structured else None,
-            "hint": path_format(self.arguments),
-            "fmt": fmt,
-        }
+        ``to``: ``"pandas"``, ``"polars"`` or ``"arrow"``, the library the frames are of.
+        """
+        return other_frames.every_table(self._tables(format), to)
 
     def _tables(self, fmt: str | None) -> table_choice.Found:
-        what = f"the result of {self.name}"
-        if fmt is not None and fmt not in text_tables.FORMATS:
-            raise UsageProblem(f"unknown format {fmt!r} for {self.name}; say one of {', '.join(text_tables.FORMATS)}")
-        if self.is_error:
-            raise UsageProblem(f"{self.name} failed, so there is no table: {self.text[:200]}")
-        options = self._options(fmt)
-        structured = self.raw.structured_content
-        if structured is not None:
-            return table_choice.in_value(structured, what, **options)
-        texts = [b.text for b in self.raw.content if isinstance(b, types.TextContent)]
-        found = table_choice.Found(what)
-        if texts:
-            if len(texts) > 1 and fmt in (None, "json"):
-                ok, value = frames.parse_json_texts(texts)  # one JSON text per block: a list of them
-                if ok:
-                    return table_choice.in_value(value, what, hint=options["hint"])
-            found = table_choice.in_text("\n".join(texts), what, hint=options["hint"], fmt=fmt)
-            if found.builders:
-                return found
-        # Embedded resources: a Parquet blob, or text whose MIME type or URI names its format.
-        embedded = [b.resource for b in self.raw.content if isinstance(b, types.EmbeddedResource)]
-        parquet = parquet_blob(embedded)
-        inside = table_choice.Found(what)
-        if parquet is not None:
-            inside.add("", lambda: schema_frames.read_parquet(parquet, what), -1)
-        for res in embedded:
-            if isinstance(res, types.TextResourceContents):
-                hint = text_tables.format_of(res.mime_type, str(res.uri))
-                inside.merge(table_choice.in_text(res.text, what, fmt=fmt, hint=hint, root=str(res.uri)))
-        if inside.builders:
-            return inside
-        if not texts:
-            found.instead = content_words(self.raw.content)
-        return found
-
-    def _instead_hint(self) -> tuple[str, str]:
-        """Where the data is instead of a table: for structured data, and for text."""
-        text = (
-            ".text has it; to read it as a table all the same, state its format: "
-            f".to_dataframe(format='csv') or --df csv ({', '.join(text_tables.FORMATS)})"
+        return tool_tables.tables(
+            self.raw, self.name, tool_tables.options(self.raw, self.arguments, self.output_schema, fmt)
         )
-        if self.raw.structured_content is not None:
-            return ".data has it as it is", text
-        if not any(isinstance(b, types.TextContent) for b in self.raw.content):
-            return ".content has it", text
-        return text, text
+
+    def _chosen(self, key: str | None, fmt: str | None, caller: table_choice.Caller) -> tuple[table_choice.Found, str]:
+        """The table to give (see ``to_dataframe``): the tables it is among, and its key there."""
+        found = self._tables(fmt)
+        if key is not None:
+            how = tool_tables.options(self.raw, self.arguments, self.output_schema, fmt)
+            return table_choice.locate(found, key, caller, **how)
+        return found, found.chosen(*tool_tables.instead_hint(self.raw, caller), caller=caller)
 
     def __repr__(self) -> str:
         state = "error" if self.is_error else "ok"

@@ -1,5 +1,5 @@
 """``%mcp call``, ``%mcp read`` and ``%mcp prompt``: the subcommands that run something on a server
-and show its result (or return it as a DataFrame with ``--df``)."""
+and show its result (or return it as a DataFrame with ``--df``, a polars one with ``--pl``)."""
 
 from __future__ import annotations
 
@@ -31,9 +31,10 @@ __all__: list[str] = []
     "call",
     "Call a tool. Arguments are key=value words, or a JSON/YAML mapping in the cell body of %%mcp call.",
     takes_body=True,
-    usage="%(prog)s SERVER.TOOL [key=value ...] [--df [KEY|FORMAT]] [-o NAME] [--timeout S] [--background] [--task] "
-    "[--no-app]\n"
-    "       %%%%mcp call SERVER.TOOL [--df [KEY|FORMAT]] [-o NAME] [--timeout S]   (cell body: JSON or YAML mapping)",
+    usage="%(prog)s SERVER.TOOL [key=value ...] [--df [KEY|FORMAT] | --pl [KEY|FORMAT]] [-o NAME] [--timeout S] "
+    "[--background] [--task] [--no-app]\n"
+    "       %%%%mcp call SERVER.TOOL [--df [KEY|FORMAT] | --pl [KEY|FORMAT]] [-o NAME] [--timeout S]   "
+    "(cell body: JSON or YAML mapping)",
     epilog="Values: key='text' (quoted) is a string, as typed; key={expr} is a Python expression and key=$name "
     "a variable of the notebook (else of the environment), sent as itself; $name inside other text puts its "
     "text in; anything else is JSON where it parses (5, 2.5, true, null, [1, 2], "
@@ -43,7 +44,8 @@ __all__: list[str] = []
     "--task asks for a task where tasks are optional. Interrupting a task's wait detaches: the task keeps "
     "running (`%mcp tasks`, `%mcp task SERVER ID --wait`); --background returns its handle at once. "
     "Examples: %mcp call demo.query species=Adelie limit=5 | rows = %mcp call demo.query --df | "
-    "people = %mcp call mem.read_graph --df entities | sales = %mcp call fs.read_text_file path=sales.txt --df csv",
+    "people = %mcp call mem.read_graph --df entities | sales = %mcp call fs.read_text_file path=sales.txt --df csv | "
+    "stats = %mcp call demo.summarize --pl groups (a polars DataFrame)",
 )
 def _call(parser: CommandParser) -> Handler:
     parser.add_argument("target", metavar="SERVER.TOOL", help="the tool, e.g. demo.query")
@@ -72,7 +74,8 @@ def _call(parser: CommandParser) -> Handler:
     def run(ctx: Context, args: Any, command_words: list[Word] | None) -> Any:
         what = f"%mcp call {args.target}"
         if args.background and wants_df(args):
-            raise UsageProblem("--df needs the result, which --background does not wait for; use handle.result()")
+            flag = "--pl" if args.pl is not None else "--df"
+            raise UsageProblem(f"{flag} needs the result, which --background does not wait for; use handle.result()")
         server, tool, arguments = _tool_and_arguments(ctx, args, what)
         as_task = True if args.task else None
         if args.background:
@@ -128,9 +131,9 @@ def _app(parser: CommandParser) -> Handler:
 @command(
     "read",
     "Read a resource (several at once, with several URIs).",
-    usage="%(prog)s SERVER URI [URI ...] [--df [KEY|FORMAT]] [-o NAME] [--timeout S]",
-    epilog="One URI gives its result (a DataFrame with --df); several are read concurrently and give a "
-    "list of results (with --df, a dict of URI to DataFrame). "
+    usage="%(prog)s SERVER URI [URI ...] [--df [KEY|FORMAT] | --pl [KEY|FORMAT]] [-o NAME] [--timeout S]",
+    epilog="One URI gives its result (a DataFrame with --df, a polars DataFrame with --pl); several are read "
+    "concurrently and give a list of results (with --df or --pl, a dict of URI to DataFrame). "
     "Example: %mcp read demo demo://datasets/penguins.csv --df",
 )
 def _read(parser: CommandParser) -> Handler:
@@ -145,8 +148,8 @@ def _read(parser: CommandParser) -> Handler:
         if len(uris) == 1:
             return finish(ctx, server.read(uris[0], timeout=args.timeout), args)
         results = server.read_many(uris, timeout=args.timeout)
-        value = frames_of(results, args.df) if wants_df(args) else results
-        args.df = None
+        value = frames_of(results, args) if wants_df(args) else results
+        args.df = args.pl = None
         return finish(ctx, value, args)
 
     return run

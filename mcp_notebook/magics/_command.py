@@ -1,5 +1,5 @@
 """What every ``%mcp`` subcommand is made of: a parser, a short function, the ``Context`` it runs in,
-and the few helpers they share (``-o``/``--df``, naming a server, reading a word by the ``$`` rule).
+and the few helpers they share (``-o``/``--df``/``--pl``, naming a server, reading a word by the ``$`` rule).
 
 A subcommand module declares each subcommand with ``@command(name, summary, ...)``; the function
 it decorates fills in the parser and returns the handler. Handlers call the Python API (``Hub``,
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import text_tables
 from ..errors import NotConnected, UsageProblem
+from ..other_frames import POLARS_EXTRA
 from ._parse import CommandParser, Word
 from ._values import text_word
 
@@ -78,7 +79,8 @@ def command(name: str, summary: str, *, takes_body: bool = False, **parser_kwarg
 
 
 def output_options(parser: CommandParser, df: bool = False, pick: bool = False) -> None:
-    """``-o NAME``; ``--df`` (a DataFrame); with ``pick``, ``--df KEY|FORMAT`` to choose the table."""
+    """``-o NAME``; ``--df`` (a DataFrame); with ``pick``, ``--df KEY|FORMAT`` to choose the table,
+    and ``--pl KEY|FORMAT`` for the same table as a polars DataFrame."""
     parser.add_argument(
         "-o", "--out", metavar="NAME", help="store the result in the variable NAME instead of showing it"
     )
@@ -92,6 +94,15 @@ def output_options(parser: CommandParser, df: bool = False, pick: bool = False) 
             help="return a pandas DataFrame instead of the result object. KEY picks one table where there "
             "are several (a dotted path: --df entities, --df data.items); FORMAT says how to read text: "
             f"{', '.join(text_tables.FORMATS)}",
+        )
+        parser.add_argument(
+            "--pl",
+            nargs="?",
+            const="",
+            default=None,
+            metavar="KEY|FORMAT",
+            help="return a polars DataFrame instead of the result object: the table --df gives, chosen "
+            f"the same way (needs {POLARS_EXTRA})",
         )
         parser.rewrite = _df_words
     elif df:
@@ -108,13 +119,13 @@ def _df_words(words: Sequence[str]) -> list[str]:
     i = 0
     while i < len(words):
         word = words[i]
-        if word == "--df":
+        if word in ("--df", "--pl"):
             following = words[i + 1] if i + 1 < len(words) else None
             if following is not None and _TABLE_KEY.match(following):
-                out.append(f"--df={following}")
+                out.append(f"{word}={following}")
                 i += 2
                 continue
-            out.append("--df=")
+            out.append(f"{word}=")
         else:
             out.append(word)
         i += 1
@@ -126,31 +137,46 @@ def timeout_option(parser: CommandParser, what: str = "the request") -> None:
 
 
 def wants_df(args: Any) -> bool:
-    return getattr(args, "df", None) not in (None, False)
+    """Whether ``--df`` or ``--pl`` asks for a frame instead of the result (both at once is a mistake)."""
+    df, pl = getattr(args, "df", None) not in (None, False), getattr(args, "pl", None) is not None
+    if df and pl:
+        raise UsageProblem("--df gives a pandas DataFrame and --pl a polars one; give one of them")
+    return df or pl
 
 
-def frame_of(result: Any, choice: Any) -> Any:
-    """``--df``: the result's DataFrame; ``--df FORMAT`` reads its text so; ``--df KEY`` picks a table."""
+def _table_choice(args: Any) -> tuple[str, Any]:
+    """(the method that makes the frame, the KEY or FORMAT word) of ``--df`` or ``--pl``."""
+    if getattr(args, "pl", None) is not None:
+        return "to_polars", args.pl
+    return "to_dataframe", args.df
+
+
+def frame_of(result: Any, args: Any) -> Any:
+    """``--df``/``--pl``: the result's frame; ``--df FORMAT`` reads its text so; ``--df KEY`` picks a table."""
+    method, choice = _table_choice(args)
+    make = getattr(result, method)
     if not isinstance(choice, str) or not choice:
-        return result.to_dataframe()
+        return make()
     if choice in text_tables.FORMATS:
-        return result.to_dataframe(format=choice)
-    return result.to_dataframe(choice)
+        return make(format=choice)
+    return make(choice)
 
 
-def frames_of(results: Any, choice: Any) -> Any:
-    """``--df`` over several reads: ``{uri: DataFrame}``, each read (or picked) the same way."""
+def frames_of(results: Any, args: Any) -> Any:
+    """``--df``/``--pl`` over several reads: ``{uri: frame}``, each read (or picked) the same way."""
+    method, choice = _table_choice(args)
+    to = "polars" if method == "to_polars" else "pandas"
     if not choice:
-        return results.to_dataframes()
+        return results.to_dataframes(to=to)
     if choice in text_tables.FORMATS:
-        return results.to_dataframes(format=choice)
-    return results.to_dataframes(choice)
+        return results.to_dataframes(format=choice, to=to)
+    return results.to_dataframes(choice, to=to)
 
 
 def finish(ctx: Context, result: Any, args: Any) -> Any:
-    """Apply --df and -o: return what the cell shows (None when stored)."""
+    """Apply --df/--pl and -o: return what the cell shows (None when stored)."""
     # a DataFrame (history) has no to_dataframe: it is one already
-    value = frame_of(result, args.df) if wants_df(args) and hasattr(result, "to_dataframe") else result
+    value = frame_of(result, args) if wants_df(args) and hasattr(result, "to_dataframe") else result
     if getattr(args, "out", None):
         name = args.out
         if not name.isidentifier():

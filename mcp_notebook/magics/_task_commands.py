@@ -40,7 +40,7 @@ def _tasks(parser: CommandParser) -> Handler:
 @command(
     "task",
     "One task back: its status; --wait for its result (a tool result, like a call's); --cancel it.",
-    usage="%(prog)s SERVER TASK_ID [--wait [--timeout S]] [--cancel] [--forget] [--df [KEY|FORMAT]] [-o NAME]",
+    usage="%(prog)s SERVER TASK_ID [--wait [--timeout S]] [--cancel] [--forget] [--df|--pl [KEY|FORMAT]] [-o NAME]",
     epilog="Without an option it shows the task's status (asking the server). --wait shows the task's live "
     "line until it ends and gives its result; the server's questions are asked as in a call; interrupting "
     "stops the wait, not the task. --cancel asks the server to cancel it. --forget drops it from this "
@@ -61,7 +61,7 @@ def _task(parser: CommandParser) -> Handler:
         if args.timeout is not None and not args.wait:
             raise UsageProblem("--timeout bounds --wait; give both, or neither")
         if wants_df(args) and not args.wait:
-            raise UsageProblem("--df needs the result: give --wait too")
+            raise UsageProblem(f"{'--pl' if args.pl is not None else '--df'} needs the result: give --wait too")
         handle = server_named(ctx, args.server).task(word_text(args.task_id, ctx, "TASK_ID"))
         if args.forget:
             handle.forget()
