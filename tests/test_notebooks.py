@@ -254,4 +254,8 @@ def test_dask_notebook():
     assert "the cluster's rows equal the pandas map: True" in shown(nb, 'here = demo.map("classify"')
     accuracy = shown(nb, "joined = frame[")
     assert re.search(r"Gentoo\s+1\.0", accuracy) and "Chinstrap" in accuracy, accuracy
+    pl = shown(nb, "import polars as pl")
+    assert "<class 'polars.dataframe.frame.DataFrame'> (28, 6)" in pl and "Gentoo" in pl, pl
+    schema = shown(nb, "summary.to_arrow().schema")
+    assert "count: int64" in schema and "mean: double" in schema, schema
     assert "disconnected 1 server" in shown(nb, "client.close()")
