@@ -330,6 +330,13 @@ def locate(found: Found, key: str, caller: Caller = PANDAS, **options: Any) -> t
     if key in found.builders:
         return found, key
     ok, inner = frames.value_at(value, key) if value is not None else (False, None)
+    if ok and inner == []:
+        # Asked for by name, an empty list is a table with no rows (a fresh server's first answer),
+        # with the columns its schema names, if it names them.
+        sub = Found(f"{what}, {key}")
+        item_schema = schema_frames.schema_at(options.get("schema"), key)
+        sub.add(key, lambda: _typed([], item_schema, what), 0, Rows([], item_schema, what))
+        return sub, key
     if ok:
         schema = options.pop("schema", None)
         sub = in_value(

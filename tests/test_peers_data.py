@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from IPython.core.error import UsageError
 
@@ -149,6 +150,21 @@ def test_memory_through_the_magics_and_its_resource(mem: Server, ip: Any):
         mcp(ip, "call mem.read_graph --df")
     # The same graph as a JSON resource: the same two tables.
     assert mcp(ip, "read mem memory://knowledge-graph --df relations")["to"].tolist() == ["Lin", "Ada"]
+
+
+def test_a_fresh_memory_graph_gives_empty_tables_by_name(hub: Hub, ip: Any, tmp_path: Path):
+    """A new user's first read of an empty graph: the list asked for is a table of no rows, not a refusal."""
+    store = tmp_path / "memory.jsonl"
+    hub.connect("fresh", command=[str(memory_bin())], env={"MEMORY_FILE_PATH": str(store)})
+    try:
+        entities = mcp(ip, "call fresh.read_graph --df entities")
+        assert isinstance(entities, pd.DataFrame) and len(entities) == 0
+        graph = hub.get("fresh").call("read_graph")
+        assert graph.structured == {"entities": [], "relations": []}
+        assert len(graph.to_dataframe("relations")) == 0
+        assert graph.to_polars("entities").height == 0 and graph.to_arrow("relations").num_rows == 0
+    finally:
+        hub.disconnect("fresh")
 
 
 # -- item 4: data that arrives as text -------------------------------------------------------------------
