@@ -124,6 +124,8 @@ class Job:
     keep: bool
     map_id: str
     paced_by_scheduler: bool
+    columns_from: str = ""
+    """Where ``columns`` came from ("meta=", "its output schema"; empty: neither, so ``result``)."""
 
     def __repr__(self) -> str:
         return f"<mcp_notebook map of {self.target.name}.{self.tool} ({self.map_id[:8]})>"
@@ -150,10 +152,15 @@ def map_partition(part: pd.DataFrame, job: Job) -> pd.DataFrame:
     frame = run.to_frame(index, job.output_schema)
     extra = [c for c in frame.columns if c not in job.columns and c not in mapping.META]
     if extra:
+        fields = ", ".join(map(str, extra[:5]))
+        why = (
+            f"the columns of a Dask frame are fixed before the rows come, and {job.columns_from} does not name them"
+            if job.columns_from
+            else "it has no output schema, so the columns must be given before the rows come"
+        )
         raise UsageProblem(
-            f"{what} sent fields the map did not expect ({', '.join(map(str, extra[:5]))}): it has no output "
-            "schema, so the columns must be given before the rows come; pass meta= (a DataFrame with the "
-            "result's columns) to server.map"
+            f"{what} sent fields the map did not expect ({fields}): {why}; pass meta= (a DataFrame with every "
+            "column of the result) to server.map"
         )
     for name in job.columns:
         if name not in frame.columns:

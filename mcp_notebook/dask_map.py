@@ -85,6 +85,7 @@ def map_dask(
         output_schema=found.output_schema, columns=tuple(columns), dtypes=dtypes, concurrency=concurrency,
         rate=options["rate"], retries=options["retries"], timeout=options["timeout"], validate=options["validate"],
         keep=options["keep"], map_id=secrets.token_hex(8), paced_by_scheduler=client is not None,
+        columns_from="meta=" if meta is not None else "its output schema" if _schema_names(found.output_schema) else "",
     )  # fmt: skip
     empty = _meta_frame(columns, dtypes, data._meta.index)
     if options["keep"]:

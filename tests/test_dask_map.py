@@ -102,6 +102,16 @@ def test_a_dask_map_computes_to_the_pandas_map_of_the_same_rows(client: Client, 
         assert got["duration_ms"].notna().all()
 
 
+def test_fields_that_meta_does_not_name_are_refused_never_dropped(client: Client, hub: Hub, tmp_path: Path) -> None:
+    st = stamps(hub, tmp_path / "calls.log")
+    meta = pd.DataFrame({"n": pd.Series(dtype="Int64"), "at": pd.Series(dtype="float64")})  # no pid
+    with pytest.raises(UsageProblem) as info:
+        st.map("stamp", rows(4, 2), meta=meta).compute()
+    message = str(info.value)
+    assert "st.stamp sent fields the map did not expect (pid)" in message, message
+    assert "meta= does not name them" in message and "no output schema" not in message, message
+
+
 def test_nothing_is_called_until_the_frame_is_computed(client: Client, hub: Hub, tmp_path: Path) -> None:
     log = tmp_path / "calls.log"
     st = stamps(hub, log)
