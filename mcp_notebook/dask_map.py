@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from . import mapping, schema_frames, type_names
 from ._dask_worker import Job, WorkerTarget, map_partition
 from ._map_plan import READ_ONLY_CONCURRENCY
-from .auth import OAuthAuth
 from .connection import Connection
 from .errors import UsageProblem
 
@@ -149,7 +148,7 @@ def worker_target(conn: Connection, what: str) -> WorkerTarget:
     spec = conn.spec
     headers = dict(spec.headers)
     auth, server, recording, recording_path, replay_from = spec.auth, spec.server, None, "", None
-    if isinstance(auth, OAuthAuth):
+    if auth is not None and _is_oauth(auth):
         if auth.key_bound:
             raise UsageProblem(
                 f"{what}: this connection's tokens are bound to its DPoP key, which never leaves the kernel, so "
@@ -175,6 +174,14 @@ def worker_target(conn: Connection, what: str) -> WorkerTarget:
     payload = _portable(target, what)
     fingerprint = hmac.new(_SALT, payload, hashlib.sha256).hexdigest()
     return dataclasses.replace(target, fingerprint=fingerprint)
+
+
+def _is_oauth(auth: Any) -> bool:
+    # Imported here, not at the top: auth brings jwt and cryptography (40 ms), which the first %mcp
+    # line of every kernel would pay for; a connection with auth has imported it already.
+    from .auth import OAuthAuth
+
+    return isinstance(auth, OAuthAuth)
 
 
 def _portable(target: WorkerTarget, what: str) -> bytes:

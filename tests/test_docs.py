@@ -38,3 +38,16 @@ def test_loading_the_extension_does_not_import_the_sdk():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_first_command_imports_no_optional_extra_nor_the_sign_in_code():
+    """The facade the first %mcp line imports leaves Dask, polars, pyarrow and the OAuth code (jwt,
+    cryptography: about 40 ms) to the connections and maps that use them."""
+    import subprocess
+    import sys
+
+    heavy = ("dask", "distributed", "polars", "pyarrow", "jwt", "mcp_notebook.auth")
+    code = f"import sys, mcp_notebook.api\nprint(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
