@@ -343,7 +343,7 @@ def locate(found: Found, key: str, caller: Caller = PANDAS, **options: Any) -> t
             inner, f"{what}, {key}", schema=schema_frames.schema_at(schema, key), base=key, root=key, **options
         )
         return sub, sub.chosen(f"`.data` has it as it is (at {key!r})", caller=caller)
-    known = ", ".join(repr(k) for k in found.builders) or "none"
+    known = ", ".join(repr(k) if k else _shown(k) for k in found.builders) or "none"
     keys = f"; its keys: {', '.join(map(repr, list(value)[:10]))}" if isinstance(value, Mapping) else ""
     raise UsageProblem(f"{what} has no table {key!r} (tables: {known}{keys})")
 

@@ -87,6 +87,11 @@ def test_unknown_key_names_the_tables_there_are():
         tool_result(GRAPH).to_dataframe("entitys")
 
 
+def test_unknown_key_beside_a_whole_table_names_it_in_words():
+    with pytest.raises(UsageProblem, match=r"has no table 'c' \(tables: \(the whole\); its keys: 'a', 'b'\)"):
+        tool_result({"a": [1, 2], "b": ["x", "y"]}).to_dataframe("c")
+
+
 def test_a_key_that_is_not_a_table_says_what_it_is():
     with pytest.raises(UsageProblem, match=r"the result of mem.read_graph, note is plain text \(1 line\), not a table"):
         tool_result({"note": "all of them", "rows": [{"a": 1}]}).to_dataframe("note")
